@@ -1,0 +1,26 @@
+//! Versioned database migrations, applied in the order listed in [`Migrator::migrations`].
+//!
+//! - Add one with `just new-migration create_posts`: it writes `src/m<timestamp>_create_posts.rs`
+//!   and registers it below (keep the `mod` lines and the `vec!` as they are: the generator edits
+//!   them).
+//! - Never edit a migration that has run anywhere but your machine; write a new one.
+//! - Write both `up` and `down`, and use the schema builder rather than raw SQL, so the same
+//!   migration runs on SQLite and on Postgres.
+//!
+//! The app applies them with `<app> migrate up` (and by itself at start in development).
+
+use sea_orm_migration::MigrationTrait;
+pub use sea_orm_migration::{MigrationStatus, MigratorTrait};
+
+mod m20260101_000001_create_sessions;
+
+/// The app's migrations, oldest first.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20260101_000001_create_sessions::Migration)]
+    }
+}

@@ -1,0 +1,104 @@
+//! The services of the app, started once in dependency order and stopped in reverse.
+//!
+//! - [`App`] holds what request handlers use. Handlers receive it as [`AppState`], a cheap clone
+//!   of one `Arc`: `State(app): State<AppState>`, then `app.db`, `app.config`.
+//! - [`Services`] owns the running app: `main` and the tests start it with the same
+//!   [`Services::start`], and only its owner can [`Services::stop`] it.
+//!
+//! To add a service (a mail client, a cache…): build it in `start` after what it depends on, add
+//! it to [`App`], and close it in `stop` before what it depends on.
+
+use std::{ops::Deref, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tower_sessions::cookie::Key;
+
+use crate::{config::Config, db, session};
+
+/// What request handlers can reach.
+#[derive(Debug)]
+pub struct App {
+    pub config: Config,
+    /// The connection pool (SQLite or Postgres, as the configured URL says).
+    pub db: DatabaseConnection,
+    /// Signs session cookies; derived from `secret_key`.
+    pub session_key: Key,
+}
+
+/// The state every handler receives: one `Arc` around [`App`], dereferencing to it.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// The running app: its state and the background tasks it started.
+#[derive(Debug)]
+pub struct Services {
+    state: AppState,
+    /// Cancelled by [`Services::stop`]; background tasks watch it.
+    stopping: CancellationToken,
+    background: Vec<(&'static str, JoinHandle<()>)>,
+}
+
+impl Services {
+    /// Starts everything, in dependency order: database (created and migrated as configured), then
+    /// the background tasks.
+    pub async fn start(config: Config) -> anyhow::Result<Self> {
+        let session_key = session::signing_key(&config)?;
+        let db = db::connect(&config.database)
+            .await
+            .context("could not connect to the database")?;
+        if config.database.migrate_on_start {
+            db::migrate_up(&db)
+                .await
+                .context("could not apply the database migrations")?;
+        }
+
+        let stopping = CancellationToken::new();
+        let background = vec![(
+            "session cleanup",
+            session::spawn_cleanup(
+                db.clone(),
+                Duration::from_secs(config.session.cleanup_interval_secs),
+                stopping.clone(),
+            ),
+        )];
+
+        Ok(Self {
+            state: AppState(Arc::new(App {
+                config,
+                db,
+                session_key,
+            })),
+            stopping,
+            background,
+        })
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Stops in reverse order of start: background tasks first, the database pool last.
+    pub async fn stop(self) {
+        self.stopping.cancel();
+        for (name, task) in self.background {
+            if let Err(error) = task.await {
+                tracing::error!(task = name, %error, "background task ended badly");
+            }
+        }
+        if let Err(error) = self.state.db.clone().close().await {
+            tracing::warn!(%error, "closing the database pool failed");
+        }
+        tracing::info!("services stopped");
+    }
+}

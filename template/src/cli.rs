@@ -1,0 +1,150 @@
+//! The command line. `--help` on any command explains it; without a command, the app serves.
+//!
+//! ```text
+//! app serve                 # the web server (the default)
+//! app migrate up|down|status|fresh
+//! app routes                # every route, its method and handler
+//! app secret                # a fresh value for APP_SECRET_KEY
+//! ```
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use crate::{app::Services, config::Config, db, routes, server, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// A TOML file read after `config/<environment>.toml` (also `APP_CONFIG_FILE`).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app (the default command).
+    Serve,
+    /// Apply, revert or inspect database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Print every route: method, path and handler.
+    Routes,
+    /// Print a new random secret key for `APP_SECRET_KEY`.
+    Secret,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Revert the last applied migrations.
+    Down {
+        /// How many to revert.
+        #[arg(short = 'n', long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List the migrations, applied or pending.
+    Status,
+    /// Drop every table, then apply all migrations: a blank database. Refused in production.
+    Fresh,
+}
+
+/// Parses the command line, runs the command and turns its outcome into an exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(execute(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` prints the whole chain: "could not connect to the database: …: …".
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(cli: Cli) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Serve);
+    match command {
+        Command::Secret => {
+            println!("{}", crate::session::generate_secret_key());
+            return Ok(());
+        }
+        Command::Routes => {
+            print!("{}", routes::table());
+            return Ok(());
+        }
+        Command::Serve | Command::Migrate { .. } => {}
+    }
+
+    let config = Config::load(cli.config.as_deref())?;
+    telemetry::init(&config.log)?;
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate { action } => migrate(&config, action).await,
+        Command::Routes | Command::Secret => Ok(()),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    config.check()?;
+    let grace = config.server.shutdown_timeout();
+    let listener = server::bind(&config.server).await?;
+    let services = Services::start(config).await?;
+    let router = routes::router(services.state());
+    tracing::info!(
+        address = %format!("http://{}", listener.local_addr()?),
+        environment = %services.state().config.environment,
+        "listening"
+    );
+    let result = server::serve(listener, router, server::shutdown_signal(), grace).await;
+    services.stop().await;
+    result.map(|_| ())
+}
+
+async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
+    let db = db::connect(&config.database)
+        .await
+        .context("could not connect to the database")?;
+    let result = match action {
+        MigrateAction::Up => db::migrate_up(&db).await,
+        MigrateAction::Down { steps } => db::migrate_down(&db, steps).await,
+        MigrateAction::Status => db::migration_status(&db).await.map(|status| {
+            for (name, applied) in status {
+                println!("{} {name}", if applied { "applied" } else { "pending" });
+            }
+        }),
+        MigrateAction::Fresh => {
+            anyhow::ensure!(
+                config.environment != crate::config::Environment::Production,
+                "`migrate fresh` deletes every table; it is refused in production"
+            );
+            db::migrate_fresh(&db).await
+        }
+    };
+    db.close().await.context("could not close the database")?;
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_definition_is_valid() {
+        super::Cli::command().debug_assert();
+    }
+}

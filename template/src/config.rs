@@ -1,0 +1,250 @@
+//! Settings, read once at start.
+//!
+//! Layers, each overriding the one before:
+//! 1. `config/default.toml`: every setting, with a development-friendly value;
+//! 2. `config/<environment>.toml`: `development`, `test` or `production`;
+//! 3. a file named by `--config` or `APP_CONFIG_FILE`, if any;
+//! 4. environment variables `APP_<SECTION>__<KEY>`: `APP_SERVER__PORT=8080` sets `server.port`.
+//!
+//! The environment comes from `APP_ENVIRONMENT` (default `development`). A `.env` file in the
+//! working directory is read first, except in production. The TOML files are compiled into the
+//! binary, so a release build runs with nothing beside it.
+//!
+//! [`Config::check`] refuses a production configuration that still holds a development default.
+
+use std::{fmt, net::IpAddr, path::Path, time::Duration};
+
+use anyhow::Context as _;
+use config::{Environment as EnvSource, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+const DEFAULT: &str = include_str!("../config/default.toml");
+const DEVELOPMENT: &str = include_str!("../config/development.toml");
+const TEST: &str = include_str!("../config/test.toml");
+const PRODUCTION: &str = include_str!("../config/production.toml");
+
+/// The secret key in `config/default.toml`: fine on a laptop, refused in production.
+const DEVELOPMENT_SECRET_KEY_PREFIX: &str = "development-only";
+
+/// Where the app runs; each has its own `config/<name>.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Your machine: readable logs, migrations applied at start, browser reload.
+    Development,
+    /// `cargo test`: a fresh database per test, quiet logs.
+    Test,
+    /// A server: JSON logs, secure cookies, HSTS, and no development defaults allowed.
+    Production,
+}
+
+impl Environment {
+    /// Reads `APP_ENVIRONMENT`; unset means development.
+    pub fn from_env() -> anyhow::Result<Self> {
+        match std::env::var("APP_ENVIRONMENT") {
+            Err(std::env::VarError::NotPresent) => Ok(Self::Development),
+            Ok(name) => <Self as clap::ValueEnum>::from_str(&name, true).map_err(|_| {
+                anyhow::anyhow!(
+                    "APP_ENVIRONMENT={name} is not an environment: use development, test or production"
+                )
+            }),
+            Err(e) => Err(e).context("APP_ENVIRONMENT is not valid UTF-8"),
+        }
+    }
+
+    fn file(self) -> &'static str {
+        match self {
+            Self::Development => DEVELOPMENT,
+            Self::Test => TEST,
+            Self::Production => PRODUCTION,
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Development => "development",
+            Self::Test => "test",
+            Self::Production => "production",
+        })
+    }
+}
+
+/// All settings, documented in `config/default.toml`.
+///
+/// Unknown keys inside a section are errors (a typo should not be silently ignored); unknown
+/// top-level keys are not, so an unrelated `APP_…` variable in the environment does no harm.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    /// Set by the loader from `APP_ENVIRONMENT`, not read from the files.
+    pub environment: Environment,
+    /// Shown in page titles and the header.
+    pub name: String,
+    /// Signs the session cookie. At least 64 bytes; `<app> secret` prints a fresh one.
+    pub secret_key: SecretString,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub session: SessionConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub host: IpAddr,
+    /// 0 picks a free port (the tests do this).
+    pub port: u16,
+    /// A request still running after this long is answered with 503.
+    pub request_timeout_secs: u64,
+    /// On SIGTERM, in-flight requests get this long to finish.
+    pub shutdown_timeout_secs: u64,
+    /// Larger request bodies are refused with 413.
+    pub body_limit_bytes: usize,
+    /// Send `Strict-Transport-Security`: only when the app is reached over HTTPS.
+    pub hsts: bool,
+}
+
+impl ServerConfig {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_secs)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://path/to/file.db?mode=rwc` or `postgres://user:password@host/name`.
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    pub connect_timeout_secs: u64,
+    /// Apply pending migrations when the app starts (development and tests).
+    pub migrate_on_start: bool,
+    /// Create the database (the SQLite file and its folder, or the Postgres database) if missing.
+    pub create_if_missing: bool,
+}
+
+impl DatabaseConfig {
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_secs(self.connect_timeout_secs)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Mark the cookie `Secure` (HTTPS only) and name it with the `__Host-` prefix.
+    pub secure_cookie: bool,
+    /// A session unused for this many days expires.
+    pub inactivity_days: i64,
+    /// How often expired sessions are deleted from the database.
+    pub cleanup_interval_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// A `tracing` filter such as `info,my_app=debug`; `RUST_LOG` overrides it.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Coloured, multi-line: for people.
+    Pretty,
+    /// One JSON object per line: for log collectors.
+    Json,
+}
+
+impl Config {
+    /// Loads the settings for `APP_ENVIRONMENT`, reading `.env` first outside production.
+    pub fn load(extra_file: Option<&Path>) -> anyhow::Result<Self> {
+        let production = std::env::var("APP_ENVIRONMENT").is_ok_and(|e| e == "production");
+        if !production {
+            // A missing .env is normal; a broken one is not.
+            match dotenvy::dotenv() {
+                Ok(_) => {}
+                Err(e) if e.not_found() => {}
+                Err(e) => return Err(e).context("could not read .env"),
+            }
+        }
+        Self::load_for(Environment::from_env()?, extra_file)
+    }
+
+    /// Loads the settings of one environment, without reading `.env` (the tests use this).
+    pub fn load_for(environment: Environment, extra_file: Option<&Path>) -> anyhow::Result<Self> {
+        let extra_file = extra_file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("APP_CONFIG_FILE").map(Into::into));
+        let mut builder = config::Config::builder()
+            .add_source(File::from_str(DEFAULT, FileFormat::Toml))
+            .add_source(File::from_str(environment.file(), FileFormat::Toml));
+        if let Some(path) = &extra_file {
+            builder = builder.add_source(File::from(path.as_path()).required(true));
+        }
+        let config: Self = builder
+            .add_source(
+                EnvSource::with_prefix("APP")
+                    .prefix_separator("_")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .set_override("environment", environment.to_string())?
+            .build()
+            .context("could not read the configuration")?
+            .try_deserialize()
+            .context("the configuration is not valid")?;
+        Ok(config)
+    }
+
+    /// Problems that make this configuration unsafe to run; production refuses to start with any.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let key = self.secret_key.expose_secret();
+        if key.starts_with(DEVELOPMENT_SECRET_KEY_PREFIX) {
+            problems.push(
+                "secret_key is the development default: set APP_SECRET_KEY to the output of \
+                 `secret`"
+                    .to_owned(),
+            );
+        } else if key.len() < 64 {
+            problems.push(format!(
+                "secret_key is {} bytes long; it needs at least 64: set APP_SECRET_KEY to the \
+                 output of `secret`",
+                key.len()
+            ));
+        }
+        if self.environment == Environment::Production && !self.session.secure_cookie {
+            problems.push(
+                "session.secure_cookie is false: production cookies must be HTTPS-only".to_owned(),
+            );
+        }
+        problems
+    }
+
+    /// Fails in production when [`Config::problems`] finds any; elsewhere they are only logged.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            return Ok(());
+        }
+        if self.environment == Environment::Production {
+            anyhow::bail!(
+                "refusing to start with an insecure production configuration:\n  - {}",
+                problems.join("\n  - ")
+            );
+        }
+        for problem in problems {
+            tracing::debug!(%problem, "acceptable outside production");
+        }
+        Ok(())
+    }
+}

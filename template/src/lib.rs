@@ -1,0 +1,40 @@
+//! The application as a library: `main.rs` only calls [`cli::run`], and the integration tests in
+//! `tests/app/` drive the same code. The modules below are listed in reading order.
+
+// Start and stop
+/// The command line: `serve`, `migrate …`, `routes`, `secret`.
+pub mod cli;
+/// Settings: TOML files per environment, overridden by `APP_…` environment variables.
+pub mod config;
+/// Logs: readable in development, JSON in production, one span per request.
+pub mod telemetry;
+/// The services every request can reach ([`app::AppState`]), started and stopped in order.
+pub mod app;
+/// Listening for connections and shutting down gracefully.
+pub mod server;
+
+// Data
+/// The database connection (SQLite or Postgres), created and migrated on demand.
+pub mod db;
+/// Sessions stored in the app database, and flash messages on top of them.
+pub mod session;
+
+// HTTP
+/// Every URL of the app as a type: handlers receive them, views and redirects build links from them.
+pub mod paths;
+/// The router: URL → handler, grouped by concern, each group with its own middleware.
+pub mod routes;
+/// Middleware shared by the route groups: security headers, error pages, request ids.
+pub mod middleware;
+/// The one error type handlers return, and the written policy on what a client may see.
+pub mod error;
+/// htmx: which requests want a fragment, and redirects htmx understands.
+pub mod htmx;
+/// Static files: embedded in release builds, served with content-hashed URLs.
+pub mod assets;
+
+// HTML
+/// The page being answered: what the layout needs from the request, and how to render it.
+pub mod page;
+/// Leptos components: the layout, the pages and the pieces they share.
+pub mod views;

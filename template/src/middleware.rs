@@ -1,0 +1,51 @@
+//! Middleware shared by the route groups (the order they run in is in [`crate::routes`]).
+
+mod error_pages;
+mod security_headers;
+
+use std::any::Any;
+
+use axum::{
+    body::Body,
+    http::{Request, StatusCode},
+    response::{IntoResponse, Response},
+};
+use tracing::Span;
+
+pub use self::{
+    error_pages::error_pages,
+    security_headers::{CONTENT_SECURITY_POLICY, SecurityHeaders, security_headers},
+};
+use crate::{error::ErrorReport, routes::REQUEST_ID};
+
+/// The span every request runs in: each log line inside it carries the method, the path and the
+/// request id that the response also carries in `x-request-id`.
+pub fn request_span(request: &Request<Body>) -> Span {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|id| id.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id,
+    )
+}
+
+/// Turns a panic in a handler into a 500 that `error_pages` logs and renders like any other error.
+pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let message = if let Some(text) = panic.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "(no message)".to_owned()
+    };
+    let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    response
+        .extensions_mut()
+        .insert(ErrorReport::panic(message));
+    response
+}

@@ -1,0 +1,125 @@
+//! [`Page`]: the page being answered. A handler takes it as an argument and ends with
+//! `page.render("Title", view! { … })`; the page decides between a whole document and, for htmx,
+//! just the fragment.
+//!
+//! ```ignore
+//! async fn about(_: paths::About, page: Page) -> Response {
+//!     page.render("About", view! { <AboutPage/> })
+//! }
+//! ```
+
+use axum::{
+    extract::FromRequestParts,
+    http::request::Parts,
+    response::{Html, IntoResponse, Response},
+};
+use axum_messages::{Level, Messages};
+use leptos::prelude::*;
+
+use crate::{
+    app::AppState,
+    htmx::HxRequest,
+    views::{
+        self,
+        components::flash::{FLASH_REGION_ID, Flash, FlashLevel, FlashMessage},
+        layout::{Layout, LayoutData},
+    },
+};
+
+/// What the layout needs from the request, gathered by the extractor.
+#[derive(Debug)]
+pub struct Page {
+    app_name: String,
+    path: String,
+    hx: HxRequest,
+    flashes: Vec<Flash>,
+}
+
+impl Page {
+    /// A page for a request that has no session (error pages rendered by middleware).
+    pub fn new(app_name: String, path: String, hx: HxRequest) -> Self {
+        Self {
+            app_name,
+            path,
+            hx,
+            flashes: Vec::new(),
+        }
+    }
+
+    /// What htmx said about the request.
+    pub fn hx(&self) -> &HxRequest {
+        &self.hx
+    }
+
+    /// The app's name, for pages that show it.
+    pub fn app_name(&self) -> &str {
+        &self.app_name
+    }
+
+    /// Renders `content` inside the layout, or alone (with any flash messages swapped out of band)
+    /// when htmx asks for a fragment.
+    pub fn render(self, title: impl Into<String>, content: impl IntoView + 'static) -> Response {
+        Html(self.render_to_string(title.into(), content)).into_response()
+    }
+
+    pub(crate) fn render_to_string(
+        self,
+        title: String,
+        content: impl IntoView + 'static,
+    ) -> String {
+        let Self {
+            app_name,
+            path,
+            hx,
+            flashes,
+        } = self;
+        if hx.wants_fragment() {
+            return views::render(view! {
+                {content}
+                {(!flashes.is_empty()).then(|| view! {
+                    <div id=FLASH_REGION_ID hx-swap-oob="true">
+                        {flashes.into_iter().map(|flash| view! { <FlashMessage flash /> }).collect_view()}
+                    </div>
+                })}
+            });
+        }
+        let data = LayoutData {
+            app_name,
+            title,
+            path,
+            flashes,
+        };
+        views::render(view! { <Layout data>{content}</Layout> })
+    }
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        // Route groups without a session have no flash messages: that is not an error.
+        let flashes = match Messages::from_request_parts(parts, state).await {
+            Ok(messages) => messages.map(flash_from_message).collect(),
+            Err(_) => Vec::new(),
+        };
+        Ok(Self {
+            app_name: state.config.name.clone(),
+            path: parts.uri.path().to_owned(),
+            hx: HxRequest::from_headers(&parts.headers),
+            flashes,
+        })
+    }
+}
+
+fn flash_from_message(message: axum_messages::Message) -> Flash {
+    let level = match message.level {
+        Level::Success => FlashLevel::Success,
+        Level::Warning => FlashLevel::Warning,
+        Level::Error => FlashLevel::Error,
+        Level::Debug | Level::Info => FlashLevel::Info,
+    };
+    Flash::new(level, message.message)
+}

@@ -1,0 +1,138 @@
+//! The router: every route of the app, in groups, each group with the middleware it needs.
+//!
+//! | group | routes | its own middleware |
+//! |---|---|---|
+//! | [`pages`] | HTML pages | sessions and flash messages |
+//! | [`health`] | `/health`, `/ready` | none: probes stay cheap |
+//! | static files | `/static/…` ([`crate::assets`]) | long-lived caching |
+//!
+//! Around all of them, outermost first: request id → logging span → security headers →
+//! compression → error pages → timeout → body size limit → panic catcher.
+//!
+//! To add a page: a path type in [`crate::paths`], a handler in [`pages`] taking that type first,
+//! and one `.get(handler)` line in its `routes()`.
+
+pub mod health;
+pub mod pages;
+mod table;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderName, StatusCode},
+    middleware::from_fn_with_state,
+};
+use axum_messages::MessagesManagerLayer;
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+pub use self::table::{RouteInfo, RouteTable, Routes};
+use crate::{
+    app::AppState,
+    assets,
+    error::AppError,
+    middleware::{self, SecurityHeaders},
+    paths, session,
+};
+
+/// The header carrying each request's id, in requests and responses.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole app as one router, ready to serve.
+pub fn router(state: AppState) -> Router {
+    router_with(state, Routes::new())
+}
+
+/// The app's router with `extra_pages` mounted beside the pages, under the same middleware.
+/// The tests use it to reach failure paths that no page has (a panic, a slow handler).
+pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
+    let (pages, _) = pages::routes()
+        .merge(extra_pages)
+        // Layers run bottom to top: the session is loaded before the flash messages read it.
+        .layer(MessagesManagerLayer)
+        .layer(session::layer(
+            &state.config,
+            state.db.clone(),
+            state.session_key.clone(),
+        ))
+        .into_parts();
+    let (health, _) = health::routes().into_parts();
+    let (static_files, _) = static_files().into_parts();
+
+    let security_headers = SecurityHeaders::new(state.config.server.hsts);
+    let router = Router::new()
+        .merge(pages)
+        .merge(health)
+        .merge(static_files)
+        .fallback(not_found)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(middleware::request_span)
+                        // Failures are logged once, with their cause, by `error_pages`.
+                        .on_failure(()),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(from_fn_with_state(
+                    security_headers,
+                    middleware::security_headers,
+                ))
+                .layer(CompressionLayer::new())
+                .layer(from_fn_with_state(state.clone(), middleware::error_pages))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    state.config.server.request_timeout(),
+                ))
+                // One limit for every body, set in the configuration (axum's own default is off).
+                .layer(DefaultBodyLimit::disable())
+                .layer(RequestBodyLimitLayer::new(
+                    state.config.server.body_limit_bytes,
+                ))
+                .layer(CatchPanicLayer::custom(middleware::panic_response)),
+        )
+        .with_state(state);
+    #[cfg(feature = "livereload")]
+    let router = router.layer(live_reload());
+    router
+}
+
+/// Development only (`just dev`): an event stream that open pages follow, to reload themselves
+/// when the server restarts (see `static/js/dev-reload.js`, which the layout then includes).
+/// tower-livereload's inline script injection is off: the Content-Security-Policy forbids it.
+#[cfg(feature = "livereload")]
+fn live_reload() -> tower_livereload::LiveReloadLayer {
+    tower_livereload::LiveReloadLayer::new()
+        .custom_prefix("/_dev/livereload")
+        .request_predicate(|_: &axum::http::Request<axum::body::Body>| false)
+}
+
+/// Every route, for `app routes` and the tests.
+pub fn table() -> RouteTable {
+    let (_, table) = pages::routes()
+        .merge(health::routes())
+        .merge(static_files())
+        .into_parts();
+    table
+}
+
+fn static_files() -> Routes<AppState> {
+    Routes::new().nest(
+        paths::STATIC_PREFIX,
+        "assets::router (files of static/)",
+        assets::router(),
+    )
+}
+
+/// Anything no route matches.
+async fn not_found() -> AppError {
+    AppError::NotFound
+}

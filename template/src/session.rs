@@ -1,0 +1,86 @@
+//! Sessions: a signed cookie holding a random id, and the session's data in the app database.
+//!
+//! - [`layer`] configures the cookie: `HttpOnly`, `SameSite=Lax`, signed with `secret_key`; in
+//!   production also `Secure` and named with the `__Host-` prefix (which browsers only accept over
+//!   HTTPS, from the same host, for the whole site).
+//! - A visitor gets a session (and a row) only once something is stored in it, such as a flash
+//!   message; reading pages costs nothing.
+//! - [`spawn_cleanup`] deletes expired rows in the background.
+//!
+//! Flash messages ride on the session: a handler takes `axum_messages::Messages` and calls
+//! `messages.success("Saved.")`; the next page shows it (see [`crate::page::Page`]).
+
+pub mod store;
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret as _;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tower_sessions::{
+    Expiry, SessionManagerLayer,
+    cookie::{Key, SameSite},
+    service::SignedCookie,
+    session_store::ExpiredDeletion as _,
+};
+
+pub use self::store::DbSessionStore;
+use crate::config::Config;
+
+/// The layer that loads and saves sessions for the routes it wraps.
+pub type SessionLayer = SessionManagerLayer<DbSessionStore, SignedCookie>;
+
+/// The key that signs session cookies, derived from `secret_key` (at least 64 bytes).
+pub fn signing_key(config: &Config) -> anyhow::Result<Key> {
+    Key::try_from(config.secret_key.expose_secret().as_bytes()).context(
+        "secret_key must be at least 64 bytes long: generate one with the `secret` command",
+    )
+}
+
+/// The session layer, as configured.
+pub fn layer(config: &Config, db: DatabaseConnection, key: Key) -> SessionLayer {
+    let secure = config.session.secure_cookie;
+    SessionManagerLayer::new(DbSessionStore::new(db))
+        .with_name(if secure { "__Host-session" } else { "session" })
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(
+            config.session.inactivity_days,
+        )))
+        .with_signed(key)
+}
+
+/// Deletes expired sessions now and then every `interval`, until `stopping` is cancelled.
+pub fn spawn_cleanup(
+    db: DatabaseConnection,
+    interval: Duration,
+    stopping: CancellationToken,
+) -> JoinHandle<()> {
+    let store = DbSessionStore::new(db);
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(interval);
+        loop {
+            tokio::select! {
+                () = stopping.cancelled() => break,
+                _ = ticks.tick() => {
+                    if let Err(error) = store.delete_expired().await {
+                        tracing::warn!(%error, "could not delete expired sessions");
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// A fresh random secret key: 64 random bytes, hex-encoded.
+pub fn generate_secret_key() -> String {
+    Key::generate()
+        .master()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}

@@ -1,0 +1,118 @@
+//! The document around every page.
+
+use leptos::prelude::*;
+
+use crate::{
+    assets,
+    paths::{About, Home},
+    views::components::flash::{Flash, FlashMessages},
+};
+
+/// htmx settings (read by htmx from this meta tag):
+/// - no inline `<style>` for indicators and no `eval`, so the Content-Security-Policy can forbid both;
+/// - error responses are swapped too: a 422 re-renders the form in place, and other errors are sent
+///   by the server to the flash region (`HX-Retarget`, see `crate::middleware::error_pages`).
+pub const HTMX_CONFIG: &str = concat!(
+    r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"#,
+    r#""selfRequestsOnly":true,"historyRestoreAsHxRequest":false,"#,
+    r#""responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},"#,
+    r#"{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true}]}"#,
+);
+
+/// What the layout shows around the page content.
+#[derive(Debug, Clone)]
+pub struct LayoutData {
+    /// The app's name, from the configuration.
+    pub app_name: String,
+    /// The page's title; the document's `<title>` is "title · app name".
+    pub title: String,
+    /// The requested path, which marks the current navigation link.
+    pub path: String,
+    pub flashes: Vec<Flash>,
+}
+
+#[component]
+pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
+    let LayoutData {
+        app_name,
+        title,
+        path,
+        flashes,
+    } = data;
+    let document_title = if title.is_empty() {
+        app_name.clone()
+    } else {
+        format!("{title} · {app_name}")
+    };
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <title>{document_title}</title>
+                <meta name="htmx-config" content=HTMX_CONFIG />
+                <link rel="stylesheet" href=assets::url("/css/app.css") />
+                <link rel="icon" href=assets::url("/favicon.svg") type="image/svg+xml" />
+                <script src=assets::url("/js/htmx.min.js") defer></script>
+                {cfg!(feature = "livereload")
+                    .then(|| view! { <script src=assets::url("/js/dev-reload.js") defer></script> })}
+            </head>
+            <body class="flex min-h-screen flex-col bg-base-200 text-base-content" hx-boost="true">
+                <a href="#main" class="skip-link btn btn-primary btn-sm">"Skip to content"</a>
+                <Header app_name=app_name.clone() path=path />
+                <main id="main" class="mx-auto w-full max-w-5xl flex-1 px-4 py-8 sm:px-6">
+                    <FlashMessages flashes />
+                    {children()}
+                </main>
+                <Footer app_name />
+            </body>
+        </html>
+    }
+}
+
+/// The links of the main navigation, in order.
+fn navigation() -> [(String, &'static str); 2] {
+    [(Home.to_string(), "Home"), (About.to_string(), "About")]
+}
+
+#[component]
+fn Header(app_name: String, path: String) -> impl IntoView {
+    view! {
+        <header class="navbar bg-base-100 px-4 shadow-sm sm:px-6">
+            <div class="flex-1">
+                <a href=Home.to_string() class="text-xl font-semibold tracking-tight">
+                    {app_name}
+                </a>
+            </div>
+            <nav aria-label="Main">
+                <ul class="menu menu-horizontal gap-1 px-1">
+                    {navigation()
+                        .into_iter()
+                        .map(|(href, label)| {
+                            let current = (href == path).then_some("page");
+                            view! {
+                                <li>
+                                    <a href=href aria-current=current class:menu-active=current.is_some()>
+                                        {label}
+                                    </a>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn Footer(app_name: String) -> impl IntoView {
+    view! {
+        <footer class="footer sm:footer-horizontal footer-center bg-base-100 p-6 text-sm text-base-content/70">
+            <p>
+                {app_name} " · built with Tenshu: axum, leptos, sea-orm and htmx"
+            </p>
+        </footer>
+    }
+}

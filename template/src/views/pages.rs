@@ -1,0 +1,6 @@
+//! One module per page. Each page is a component; its handler in [`crate::routes`] loads the data
+//! and renders it inside [`crate::views::layout::Layout`].
+
+pub mod about;
+pub mod error;
+pub mod home;

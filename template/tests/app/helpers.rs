@@ -1,0 +1,226 @@
+//! What the tests share: [`TestApp`], a booted app on a fresh database, with a cookie-keeping
+//! client and HTML assertions by CSS selector.
+//!
+//! ```ignore
+//! let app = TestApp::spawn().await;
+//! let page = app.get("/about").await;
+//! page.assert_status_ok();
+//! assert_eq!(text_of(&html(&page), "h1"), "About My App");
+//! ```
+//!
+//! On SQLite each test gets a file in its own temporary folder; on Postgres, a database of its own
+//! on the configured server, dropped when the test ends. Set `TEST_LOG=1` to see the app's logs.
+
+use std::{fmt::Display, sync::Once};
+
+use axum_test::{TestResponse, TestServer};
+use scraper::{ElementRef, Html, Selector};
+use sea_orm::DatabaseConnection;
+use secrecy::{ExposeSecret as _, SecretString};
+use tempfile::TempDir;
+
+use crate::app::{
+    app::{AppState, Services},
+    config::{Config, Environment, LogConfig, LogFormat},
+    db::{self, Backend},
+    routes::{self, Routes},
+    telemetry,
+};
+
+/// The app, booted for one test.
+pub struct TestApp {
+    /// Sends requests straight to the router (no socket) and keeps cookies between them.
+    pub server: TestServer,
+    pub state: AppState,
+    services: Option<Services>,
+    database: TestDatabase,
+}
+
+impl TestApp {
+    /// Boots the app with the test configuration.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Boots the app after `configure` has adjusted the test configuration.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_custom(configure, Routes::new()).await
+    }
+
+    /// Boots the app with test-only routes beside its pages, under the same middleware.
+    pub async fn spawn_with_routes(extra_pages: Routes<AppState>) -> Self {
+        Self::spawn_custom(|_| {}, extra_pages).await
+    }
+
+    /// Boots the app with both an adjusted configuration and test-only routes.
+    pub async fn spawn_custom(
+        configure: impl FnOnce(&mut Config),
+        extra_pages: Routes<AppState>,
+    ) -> Self {
+        let mut config = test_config();
+        let database = TestDatabase::create(&config).await;
+        config.database.url = SecretString::from(database.url.clone());
+        configure(&mut config);
+
+        let services = Services::start(config).await.expect("the app starts");
+        let state = services.state();
+        let server = TestServer::builder()
+            .save_cookies()
+            .mock_transport()
+            .build(routes::router_with(state.clone(), extra_pages));
+        Self {
+            server,
+            state,
+            services: Some(services),
+            database,
+        }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// SQLite or Postgres, as the test configuration says.
+    pub fn backend(&self) -> Backend {
+        self.database.backend
+    }
+
+    /// `GET path`, as a browser would (asking for HTML).
+    pub async fn get(&self, path: impl Display) -> TestResponse {
+        self.server
+            .get(&path.to_string())
+            .add_header("accept", "text/html,application/xhtml+xml")
+            .await
+    }
+
+    /// `GET path` as an htmx request (not boosted), which wants a fragment.
+    pub async fn htmx_get(&self, path: impl Display) -> TestResponse {
+        self.server
+            .get(&path.to_string())
+            .add_header("hx-request", "true")
+            .await
+    }
+
+    /// Stops the background tasks and closes the pool, as `serve` does on shutdown.
+    pub async fn stop(mut self) {
+        if let Some(services) = self.services.take() {
+            services.stop().await;
+        }
+    }
+}
+
+/// The test configuration, read like the app reads its own (files, then `APP_…` variables).
+pub fn test_config() -> Config {
+    let config = Config::load_for(Environment::Test, None).expect("config/test.toml is valid");
+    init_logs(&config.log);
+    config
+}
+
+fn init_logs(log: &LogConfig) {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let verbose = LogConfig {
+                level: "debug".to_owned(),
+                format: LogFormat::Pretty,
+            };
+            telemetry::init(&verbose).expect("valid log filter");
+        } else {
+            telemetry::init(log).expect("valid log filter");
+        }
+    });
+}
+
+/// A database for one test, removed afterwards.
+pub struct TestDatabase {
+    pub url: String,
+    backend: Backend,
+    // Holds the SQLite file; deleted on drop.
+    _folder: Option<TempDir>,
+}
+
+impl TestDatabase {
+    /// A new, empty database next to the one `config` names.
+    pub async fn create(config: &Config) -> Self {
+        let configured = config.database.url.expose_secret();
+        let backend = Backend::of_url(configured).expect("a known database URL");
+        match backend {
+            Backend::Sqlite => {
+                let folder = tempfile::tempdir().expect("a temporary folder");
+                let url = format!("sqlite://{}/test.db?mode=rwc", folder.path().display());
+                Self {
+                    url,
+                    backend,
+                    _folder: Some(folder),
+                }
+            }
+            Backend::Postgres => {
+                // postgres://host/app_test → postgres://host/app_test_<random>
+                let (base, _) = configured.split_once('?').unwrap_or((configured, ""));
+                let url = format!("{base}_{}", uuid::Uuid::new_v4().simple());
+                db::create_postgres_database(&url)
+                    .await
+                    .expect("the Postgres server in config/test.toml is reachable");
+                Self {
+                    url,
+                    backend,
+                    _folder: None,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        // Drop runs outside async code: use a small runtime on its own thread.
+        let url = self.url.clone();
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime")
+                .block_on(db::drop_postgres_database(&url))
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: could not drop the test database {}", self.url);
+        }
+    }
+}
+
+/// Parses a response body as an HTML document.
+pub fn html(response: &TestResponse) -> Html {
+    Html::parse_document(&response.text())
+}
+
+/// Parses a response body as an HTML fragment.
+pub fn fragment(response: &TestResponse) -> Html {
+    Html::parse_fragment(&response.text())
+}
+
+/// Every element matching `selector`.
+pub fn select<'a>(document: &'a Html, selector: &str) -> Vec<ElementRef<'a>> {
+    let parsed = Selector::parse(selector).unwrap_or_else(|_| panic!("bad selector {selector}"));
+    document.select(&parsed).collect()
+}
+
+/// The one element matching `selector`; fails the test if there are none or several.
+pub fn select_one<'a>(document: &'a Html, selector: &str) -> ElementRef<'a> {
+    let mut found = select(document, selector);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected exactly one element matching {selector}"
+    );
+    found.remove(0)
+}
+
+/// The text of the one element matching `selector`, with whitespace collapsed.
+pub fn text_of(document: &Html, selector: &str) -> String {
+    let text: String = select_one(document, selector).text().collect();
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,116 @@
+//! The pages render, completely and accessibly.
+
+use crate::{
+    app::paths,
+    helpers::{TestApp, html, select, select_one, text_of},
+};
+
+#[tokio::test]
+async fn the_home_page_shows_the_app_and_its_database() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get(paths::Home).await;
+
+    response.assert_status_ok();
+    assert!(response.content_type().starts_with("text/html"));
+    let page = html(&response);
+    let name = &app.state.config.name;
+    assert_eq!(text_of(&page, "title"), *name);
+    assert_eq!(text_of(&page, "h1"), *name);
+    assert_eq!(
+        text_of(&page, "[data-testid=database]"),
+        app.backend().name()
+    );
+    assert_eq!(select(&page, "[data-testid=features] > li").len(), 6);
+}
+
+#[tokio::test]
+async fn the_about_page_explains_the_request_journey_and_the_stack() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get(paths::About).await;
+
+    response.assert_status_ok();
+    let page = html(&response);
+    assert_eq!(
+        text_of(&page, "h1"),
+        format!("About {}", app.state.config.name)
+    );
+    assert_eq!(
+        text_of(&page, "title"),
+        format!("About · {}", app.state.config.name)
+    );
+    assert_eq!(select(&page, "ol.steps li").len(), 5);
+    assert!(select(&page, "table tbody tr").len() >= 8);
+}
+
+#[tokio::test]
+async fn every_page_has_the_layout_landmarks_and_marks_its_navigation_link() {
+    let app = TestApp::spawn().await;
+
+    for (path, label) in [
+        (paths::Home.to_string(), "Home"),
+        (paths::About.to_string(), "About"),
+    ] {
+        let page = html(&app.get(&path).await);
+
+        assert_eq!(select_one(&page, "html").attr("lang"), Some("en"), "{path}");
+        select_one(&page, "a.skip-link[href='#main']");
+        select_one(&page, "header nav[aria-label=Main]");
+        select_one(&page, "main#main");
+        select_one(&page, "footer");
+        select_one(&page, "#flash-messages");
+        assert_eq!(text_of(&page, "nav a[aria-current=page]"), label, "{path}");
+        assert!(
+            select_one(&page, "meta[name=viewport]")
+                .attr("content")
+                .is_some(),
+            "{path} is responsive"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_link_their_assets_by_content_hash_and_the_assets_are_served() {
+    let app = TestApp::spawn().await;
+    let page = html(&app.get(paths::Home).await);
+
+    let stylesheet = select_one(&page, "link[rel=stylesheet]")
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    let script = select_one(&page, "script[src]")
+        .attr("src")
+        .unwrap()
+        .to_owned();
+
+    for (url, content_type) in [(&stylesheet, "text/css"), (&script, "text/javascript")] {
+        // /static/css/app.0123456789abcdef.css: the name holds a 16-digit hash.
+        let hash = url.rsplit('.').nth(1).unwrap_or_default();
+        assert!(
+            hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+            "{url} is not content-hashed: run `just assets` before the tests"
+        );
+        let asset = app.get(url).await;
+        asset.assert_status_ok();
+        assert!(asset.content_type().starts_with(content_type), "{url}");
+    }
+}
+
+#[tokio::test]
+async fn the_route_table_lists_every_page_and_probe() {
+    let table = crate::app::routes::table().to_string();
+
+    for path in ["/", "/about", "/health", "/ready", "/static"] {
+        assert!(
+            table
+                .lines()
+                .any(|line| line.split_whitespace().nth(1) == Some(path)),
+            "{path} missing from:\n{table}"
+        );
+    }
+    assert!(
+        table.contains("routes::pages::about"),
+        "handlers are named:\n{table}"
+    );
+}

@@ -1,0 +1,157 @@
+//! Sessions and flash messages: stored in the database, signed cookies, cleaned up when expired.
+
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::routing::TypedPath;
+use axum_messages::Messages;
+use sea_orm::{EntityTrait as _, PaginatorTrait as _};
+use time::{Duration, OffsetDateTime};
+use tower_sessions::{
+    SessionStore as _,
+    session::{Id, Record},
+    session_store::ExpiredDeletion as _,
+};
+
+use crate::{
+    app::{
+        app::AppState,
+        paths,
+        routes::Routes,
+        session::{DbSessionStore, store::entity::Entity as Sessions},
+    },
+    helpers::{TestApp, html, select, text_of},
+};
+
+#[derive(Debug, TypedPath)]
+#[typed_path("/test/flash")]
+struct SetFlash;
+
+async fn set_flash(_: SetFlash, messages: Messages) -> Response {
+    messages.success("Saved.").warning("Check your inbox.");
+    Redirect::to(&paths::About.to_string()).into_response()
+}
+
+fn flash_routes() -> Routes<AppState> {
+    Routes::new().post(set_flash)
+}
+
+async fn session_rows(app: &TestApp) -> u64 {
+    Sessions::find().count(app.db()).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_flash_message_shows_once_on_the_next_page() {
+    let app = TestApp::spawn_with_routes(flash_routes()).await;
+
+    app.server
+        .post(&SetFlash.to_string())
+        .await
+        .assert_status_see_other();
+    let next = html(&app.get(paths::About).await);
+    let after = html(&app.get(paths::About).await);
+
+    assert_eq!(text_of(&next, "[data-flash-level=success]"), "Saved.");
+    assert_eq!(
+        text_of(&next, "[data-flash-level=warning]"),
+        "Check your inbox."
+    );
+    assert_eq!(
+        select(&next, "[data-flash-level=warning][role=alert]").len(),
+        1
+    );
+    assert!(
+        select(&after, "[data-flash-level]").is_empty(),
+        "shown once"
+    );
+}
+
+#[tokio::test]
+async fn an_htmx_fragment_brings_pending_flash_messages_out_of_band() {
+    let app = TestApp::spawn_with_routes(flash_routes()).await;
+    app.server.post(&SetFlash.to_string()).await;
+
+    let response = app.htmx_get(paths::About).await;
+
+    let body = response.text();
+    assert!(
+        body.contains(r#"id="flash-messages" hx-swap-oob="true""#),
+        "{body}"
+    );
+    assert!(body.contains("Saved."));
+}
+
+#[tokio::test]
+async fn reading_pages_creates_no_session() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get(paths::Home).await;
+
+    assert!(!response.contains_header("set-cookie"));
+    assert_eq!(session_rows(&app).await, 0);
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_lax_and_stored_in_the_database() {
+    let app = TestApp::spawn_with_routes(flash_routes()).await;
+
+    let response = app.server.post(&SetFlash.to_string()).await;
+
+    let cookie = response.cookie("session");
+    assert_eq!(cookie.http_only(), Some(true));
+    assert_eq!(
+        cookie.same_site(),
+        Some(tower_sessions::cookie::SameSite::Lax)
+    );
+    assert_eq!(cookie.path(), Some("/"));
+    assert_ne!(cookie.secure(), Some(true), "plain HTTP in tests");
+    assert_eq!(session_rows(&app).await, 1);
+}
+
+#[tokio::test]
+async fn secure_cookies_are_https_only_and_host_prefixed() {
+    let app =
+        TestApp::spawn_custom(|config| config.session.secure_cookie = true, flash_routes()).await;
+
+    let response = app.server.post(&SetFlash.to_string()).await;
+
+    let cookie = response.cookie("__Host-session");
+    assert_eq!(cookie.secure(), Some(true));
+    assert_eq!(cookie.path(), Some("/"));
+    assert_eq!(cookie.domain(), None, "__Host- cookies carry no domain");
+}
+
+#[tokio::test]
+async fn a_forged_session_cookie_is_ignored() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .server
+        .get(&paths::About.to_string())
+        .add_header("cookie", "session=forged-value")
+        .await;
+
+    response.assert_status_ok();
+}
+
+#[tokio::test]
+async fn expired_sessions_are_not_loaded_and_are_cleaned_up() {
+    let app = TestApp::spawn().await;
+    let store = DbSessionStore::new(app.db().clone());
+    let mut live = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
+    };
+    let mut expired = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: OffsetDateTime::now_utc() - Duration::hours(1),
+    };
+    store.create(&mut live).await.unwrap();
+    store.create(&mut expired).await.unwrap();
+
+    assert!(store.load(&live.id).await.unwrap().is_some());
+    assert!(store.load(&expired.id).await.unwrap().is_none());
+
+    store.delete_expired().await.unwrap();
+    assert_eq!(session_rows(&app).await, 1);
+}
