@@ -202,7 +202,43 @@ impl Config {
             .context("could not read the configuration")?
             .try_deserialize()
             .context("the configuration is not valid")?;
+        config.validate()?;
         Ok(config)
+    }
+
+    /// Values that would make the app fail later, refused now with the key to fix.
+    fn validate(&self) -> anyhow::Result<()> {
+        let database = &self.database;
+        let checks = [
+            (
+                self.server.request_timeout_secs > 0,
+                "server.request_timeout_secs must be above 0",
+            ),
+            (
+                self.server.body_limit_bytes > 0,
+                "server.body_limit_bytes must be above 0",
+            ),
+            (
+                database.max_connections > 0,
+                "database.max_connections must be above 0",
+            ),
+            (
+                database.min_connections <= database.max_connections,
+                "database.min_connections must not exceed database.max_connections",
+            ),
+            (
+                self.session.inactivity_days > 0,
+                "session.inactivity_days must be above 0",
+            ),
+            (
+                self.session.cleanup_interval_secs > 0,
+                "session.cleanup_interval_secs must be above 0",
+            ),
+        ];
+        for (valid, message) in checks {
+            anyhow::ensure!(valid, "the configuration is not valid: {message}");
+        }
+        Ok(())
     }
 
     /// Problems that make this configuration unsafe to run; production refuses to start with any.

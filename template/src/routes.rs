@@ -30,8 +30,9 @@ use tower_http::{
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     timeout::TimeoutLayer,
-    trace::TraceLayer,
+    trace::{DefaultOnResponse, TraceLayer},
 };
+use tracing::Level;
 
 pub use self::table::{RouteInfo, RouteTable, Routes};
 use crate::{
@@ -78,6 +79,8 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(middleware::request_span)
+                        // One line per request, with its status and latency.
+                        .on_response(DefaultOnResponse::new().level(Level::INFO))
                         // Failures are logged once, with their cause, by `error_pages`.
                         .on_failure(()),
                 )
@@ -109,10 +112,11 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
 /// when the server restarts (see `static/js/dev-reload.js`, which the layout then includes).
 /// tower-livereload's inline script injection is off: the Content-Security-Policy forbids it.
 #[cfg(feature = "livereload")]
-fn live_reload() -> tower_livereload::LiveReloadLayer {
+fn live_reload() -> tower_livereload::LiveReloadLayer<fn(&axum::extract::Request) -> bool> {
+    let never_inject: fn(&axum::extract::Request) -> bool = |_| false;
     tower_livereload::LiveReloadLayer::new()
         .custom_prefix("/_dev/livereload")
-        .request_predicate(|_: &axum::http::Request<axum::body::Body>| false)
+        .request_predicate(never_inject)
 }
 
 /// Every route, for `app routes` and the tests.

@@ -114,3 +114,23 @@ async fn the_route_table_lists_every_page_and_probe() {
         "handlers are named:\n{table}"
     );
 }
+
+/// `just dev` builds with the `livereload` feature; CI runs this test with it on.
+#[cfg(feature = "livereload")]
+#[tokio::test]
+async fn under_just_dev_pages_load_the_reload_script_and_no_inline_script() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get(paths::Home).await;
+
+    let page = html(&response);
+    let script = select_one(&page, "script[src*='dev-reload']")
+        .attr("src")
+        .unwrap()
+        .to_owned();
+    app.get(&script).await.assert_status_ok();
+    assert!(
+        select(&page, "script:not([src])").is_empty(),
+        "no inline script"
+    );
+}

@@ -3,7 +3,11 @@
 use secrecy::SecretString;
 
 use crate::{
-    app::{config::Environment, middleware::CONTENT_SECURITY_POLICY, paths},
+    app::{
+        config::{Config, Environment},
+        middleware::CONTENT_SECURITY_POLICY,
+        paths,
+    },
     helpers::{TestApp, test_config},
 };
 
@@ -119,4 +123,33 @@ fn the_development_configuration_is_allowed_outside_production() {
     let config = test_config();
 
     assert!(config.check().is_ok());
+}
+
+#[test]
+fn a_setting_that_would_break_the_app_is_refused_at_load() {
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("local.toml");
+    std::fs::write(&file, "[session]\ncleanup_interval_secs = 0\n").unwrap();
+
+    let refused = Config::load_for(Environment::Test, Some(&file)).unwrap_err();
+
+    let message = format!("{refused:#}");
+    assert!(
+        message.contains("session.cleanup_interval_secs must be above 0"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_typo_in_a_section_is_refused_at_load() {
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("local.toml");
+    std::fs::write(&file, "[server]\nprot = 8080\n").unwrap();
+
+    let refused = Config::load_for(Environment::Test, Some(&file)).unwrap_err();
+
+    assert!(
+        format!("{refused:#}").contains("unknown field `prot`"),
+        "{refused:#}"
+    );
 }

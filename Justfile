@@ -1,0 +1,27 @@
+# Tenshu: a cargo-generate template for full-stack Rust web apps. On a machine without `just`,
+# run these through ./tenshu, which installs it. `just` alone lists the recipes.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# List the recipes
+default:
+    @just --list --unsorted
+
+# Generate the default app (SQLite) as DIR/NAME, set it up and start it on http://localhost:8000
+new NAME DIR="..":
+    ci/new.sh "{{NAME}}" "{{DIR}}"
+
+# The whole test suite: every combination renders, the named ones build, pass their tests and boot
+test: render combos
+
+# Tier 1: render every combination of options, look for leftover Liquid, check the refusals
+render:
+    ci/render.sh
+
+# Tier 2: lint, test and boot the combinations named in ci/combos (all, or those given)
+combos *NAMES:
+    ci/combos.sh {{NAMES}}
+
+# Home page requests/s through the whole middleware stack against a bare axum handler
+bench:
+    ci/bench.sh

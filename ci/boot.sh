@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Boots a generated app as a user would: its CLI commands, then `serve` with the development
+# configuration: wait for /ready, fetch the pages, SIGTERM, and expect a clean exit.
+# Usage: ci/boot.sh APP_DIR (after `cargo test` built target/debug/$APP_NAME).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+app=$1
+binary=$CARGO_TARGET_DIR/debug/$APP_NAME
+cd "$app"
+[ -x "$binary" ] || die "$binary is missing: run cargo test (or build) first"
+failures=0
+check() { # check DESCRIPTION COMMAND…
+    local description=$1; shift
+    if "$@"; then echo "  ok: $description"; else warn "  FAIL: $description"; failures=$((failures + 1)); fi
+}
+has() { [[ $2 == *"$1"* ]]; }
+
+# Start from a blank development database.
+rm -rf data
+routes=$("$binary" routes)
+check "routes lists the about page" has "routes::pages::about" "$routes"
+secret=$("$binary" secret)
+check "secret prints 64 random bytes in hex" test "${#secret}" -eq 128
+status=$("$binary" migrate up >/dev/null && "$binary" migrate status)
+check "migrate status lists applied migrations" has "applied m20260101_000001_create_sessions" "$status"
+refused=$(APP_ENVIRONMENT=production "$binary" migrate fresh 2>&1 || true)
+check "migrate fresh is refused in production" has "refused in production" "$refused"
+refused=$(APP_ENVIRONMENT=production "$binary" serve 2>&1 || true)
+check "production refuses the development secret key" has "secret_key is the development default" "$refused"
+
+# A free port.
+port=18080
+while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
+base=http://127.0.0.1:$port
+log=$(mktemp)
+APP_SERVER__PORT=$port "$binary" serve >"$log" 2>&1 &
+pid=$!
+ready=0
+for _ in $(seq 1 120); do
+    if curl -fsS "$base/ready" >/dev/null 2>&1; then ready=1; break; fi
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.5
+done
+check "the server answers /ready" test $ready = 1
+if [ $ready = 1 ]; then
+    home=$(curl -fsS "$base/")
+    check "the home page renders" has "<h1" "$home"
+    check "the about page renders" curl -fsS -o /dev/null "$base/about"
+    check "/health answers" curl -fsS -o /dev/null "$base/health"
+    stylesheet=$(sed -n 's/.*<link rel="stylesheet" href="\([^"]*\)".*/\1/p' <<<"$home")
+    check "the hashed stylesheet is served" curl -fsS -o /dev/null "$base$stylesheet"
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$base/no/such/page")
+    check "an unknown page answers 404" test "$code" = 404
+fi
+kill -TERM $pid 2>/dev/null || true
+exit_code=0
+wait $pid || exit_code=$?
+check "SIGTERM ends the server with exit code 0 (got $exit_code)" test $exit_code = 0
+check "the services stopped in order" grep -q "services stopped" "$log"
+if [ $failures -gt 0 ]; then
+    warn "server log:"; cat "$log" >&2
+fi
+rm -f "$log"
+rm -rf data
+[ $failures = 0 ]

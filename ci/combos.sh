@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Tier 2: for each combination of ci/combos (or those named as arguments), generate the app and
+# run what its own CI would: `just audit` (CSS build, cargo fmt --check, cargo clippy -D warnings,
+# cargo test against the real database), then boot it (ci/boot.sh).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+declare -A options
+order=()
+while read -r name settings; do
+    options[$name]=$settings
+    order+=("$name")
+done < <(data_lines combos)
+selected=("$@")
+[ ${#selected[@]} -gt 0 ] || selected=("${order[@]}")
+
+# name version pairs of a Cargo.lock
+lock_pairs() {
+    awk '/^name = / { name = $3 } /^version = / { print name, $3 }' "$1" | tr -d '"' | sort -u
+}
+
+# Fails when cargo had to resolve a dependency the template's Cargo.lock does not pin.
+lockfile_is_complete() {
+    local fresh
+    fresh=$(comm -13 <(lock_pairs "$ROOT/template/Cargo.lock") <(lock_pairs Cargo.lock) |
+        grep -v "^$APP_NAME " || true)
+    if [ -n "$fresh" ]; then
+        warn "template/Cargo.lock does not pin these (update it from a generated app):"
+        warn "$fresh"
+        return 1
+    fi
+}
+
+# The `livereload` feature (`just dev`) compiles clippy-clean and its test passes.
+live_reload_works() {
+    cargo clippy --quiet --all-targets --features livereload -- -D warnings &&
+        cargo test --quiet --features livereload --test app under_just_dev
+}
+
+# `just new-migration` writes a migration that compiles and registers it.
+new_migration_works() {
+    just new-migration add_ci_probe >/dev/null &&
+        ls migration/src/m*_add_ci_probe.rs >/dev/null &&
+        grep -q "_add_ci_probe::Migration" migration/src/lib.rs &&
+        cargo check --quiet -p migration
+}
+
+passed=() failed=() skipped=()
+for name in "${selected[@]}"; do
+    settings=${options[$name]:-}
+    [ -n "$settings" ] || die "no combination named $name in ci/combos"
+    say "combination $name: $settings"
+    if [[ " $settings " == *" database=postgres "* ]] && ! "$ROOT/ci/postgres.sh"; then
+        warn "################################################################################"
+        warn "SKIP $name: no Postgres server on 127.0.0.1:5432 (run .ci/run, or start one)"
+        warn "################################################################################"
+        skipped+=("$name")
+        continue
+    fi
+    destination=$WORK/combos/$name
+    app=$destination/$APP_NAME
+    # shellcheck disable=SC2046 # one word per option
+    if step "$name: generate" generate "$destination" --name "$APP_NAME" $(defines "$settings") >/dev/null &&
+        cd "$app" &&
+        step "$name: npm ci" npm ci --no-audit --no-fund --loglevel=error &&
+        step "$name: just audit (fmt, clippy, test)" just audit &&
+        step "$name: Cargo.lock pins every dependency" lockfile_is_complete &&
+        step "$name: boot and stop" "$ROOT/ci/boot.sh" "$app" &&
+        { [ "$name" != sqlite ] || step "$name: the livereload feature of just dev" live_reload_works; } &&
+        { [ "$name" != sqlite ] || step "$name: just new-migration" new_migration_works; }
+    then
+        passed+=("$name")
+    else
+        failed+=("$name")
+    fi
+    cd "$ROOT"
+done
+
+print_timings
+echo
+[ ${#passed[@]} -eq 0 ] || say "passed: ${passed[*]}"
+[ ${#skipped[@]} -eq 0 ] || warn "SKIPPED (not tested!): ${skipped[*]}"
+[ ${#failed[@]} -eq 0 ] || die "failed: ${failed[*]}"

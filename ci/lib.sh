@@ -1,0 +1,93 @@
+# Shared by the scripts of ci/: paths, logging, and reading cargo-generate.toml.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Everything CI generates lives outside the repository: cargo-generate --path copies the working
+# tree, and a Cargo project inside it would be picked up by the next generation.
+WORK=${TENSHU_WORK:-${TMPDIR:-/tmp}/tenshu-ci}
+# One target folder for every generated app, which keeps the same crate name: dependencies are
+# compiled once for all combinations.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$WORK/target}
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# The crate name of every generated app, so builds share artifacts.
+APP_NAME=demo-app
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+warn() { printf '\033[1;33m%s\033[0m\n' "$*" >&2; }
+die() { printf '\033[1;31merror: %s\033[0m\n' "$*" >&2; exit 1; }
+
+# step LABEL COMMAND…: runs the command, prints how long it took, records the outcome in TIMINGS.
+TIMINGS=()
+step() {
+    local label=$1; shift
+    local start=$SECONDS status=0
+    say "$label"
+    "$@" || status=$?
+    local took=$((SECONDS - start))
+    TIMINGS+=("$(printf '%-44s %4ds %s' "$label" "$took" "$([ $status -eq 0 ] && echo ok || echo FAILED)")")
+    return $status
+}
+
+print_timings() {
+    printf '\n%s\n' "${TIMINGS[@]}"
+}
+
+# The options of the template, one line each: the name, then every value CI renders.
+# cargo-generate.toml keeps one placeholder per line for this reason.
+template_options() {
+    awk '/^\[placeholders\]/ { inside = 1; next } /^\[/ { inside = 0 } inside && /^[a-z_]+ = \{/' \
+        "$ROOT/cargo-generate.toml" |
+        while IFS= read -r line; do
+            local name=${line%% *}
+            if [[ $line =~ type\ =\ \"bool\" ]]; then
+                echo "$name true false"
+            elif [[ $line =~ choices\ =\ \[([^]]*)\] ]]; then
+                echo "$name $(tr -d '",' <<<"${BASH_REMATCH[1]}")"
+            else
+                die "placeholder $name: CI knows how to render bool and choice placeholders only"
+            fi
+        done
+}
+
+# Every combination of option values, one per line: "database=sqlite auth=true …".
+all_combinations() {
+    local combos=("") next name values combo value
+    while read -r name values; do
+        next=()
+        for combo in "${combos[@]}"; do
+            for value in $values; do
+                next+=("${combo:+$combo }$name=$value")
+            done
+        done
+        combos=("${next[@]}")
+    done < <(template_options)
+    printf '%s\n' "${combos[@]}"
+}
+
+# The files that go through Liquid (the `include` list of cargo-generate.toml).
+liquid_files() {
+    awk '/^include = \[/ { inside = 1; next } inside && /^\]/ { inside = 0 } inside' \
+        "$ROOT/cargo-generate.toml" | tr -d ' ",'
+}
+
+# Lines of a data file of ci/, without comments and blank lines.
+data_lines() {
+    grep -v '^[[:space:]]*\(#\|$\)' "$ROOT/ci/$1"
+}
+
+# generate DESTINATION [cargo-generate arguments…]: renders the template as DESTINATION/$APP_NAME
+# unless the arguments name the project otherwise.
+generate() {
+    local destination=$1; shift
+    rm -rf "$destination"
+    mkdir -p "$destination"
+    cargo generate --path "$ROOT" --silent --vcs none --destination "$destination" "$@"
+}
+
+# "database=postgres auth=false" → "-d database=postgres -d auth=false"
+defines() {
+    local option
+    for option in $1; do
+        printf -- '-d %s ' "$option"
+    done
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `just new NAME [DIR]`: generate the default app as DIR/NAME, set it up, start it.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+name=$1
+parent=$(cd "${2:-..}" && pwd)
+case "$parent/" in
+    "$ROOT"/*) die "generate outside this repository (cargo generate copies the whole folder): pick another DIR" ;;
+esac
+[ ! -e "$parent/$name" ] || die "$parent/$name already exists"
+cargo generate --path "$ROOT" --name "$name" --destination "$parent" --silent
+cd "$parent/$name"
+say "setting up $parent/$name"
+just setup
+say "starting $name on http://localhost:8000 (Ctrl-C stops it); the code is in $parent/$name"
+exec just dev

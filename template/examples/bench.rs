@@ -1,0 +1,105 @@
+//! `just bench`: the home page's requests per second through the app's whole middleware stack,
+//! against a bare axum handler serving the same bytes. Both servers run in this process; `wrk`
+//! loads one at a time, with the same connections and duration, in alternating rounds so that a
+//! noisy machine slows both alike. The ratio of the medians is the cost of the stack.
+//!
+//! Logging is off for both: a log line per request would measure the terminal.
+
+use std::{net::SocketAddr, process::Command, time::Duration};
+
+use anyhow::{Context as _, bail};
+use axum::{
+    Router,
+    body::{Body, to_bytes},
+    http::Request,
+    response::Html,
+    routing::get,
+};
+use secrecy::SecretString;
+use tower::ServiceExt as _;
+
+use {{crate_name}}::{
+    app::Services,
+    config::{Config, Environment},
+    routes,
+};
+
+const ROUNDS: usize = 3;
+const CONNECTIONS: &str = "32";
+const DURATION: &str = "5s";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let folder = tempfile::tempdir()?;
+    let mut config = Config::load_for(Environment::Test, None)?;
+    config.database.url = SecretString::from(format!(
+        "sqlite://{}/bench.db?mode=rwc",
+        folder.path().display()
+    ));
+    let services = Services::start(config).await?;
+    let app = routes::router(services.state());
+
+    let response = app
+        .clone()
+        .oneshot(Request::get("/").body(Body::empty())?)
+        .await?;
+    if !response.status().is_success() {
+        bail!("the home page answered {}", response.status());
+    }
+    let page = to_bytes(response.into_body(), usize::MAX).await?;
+    let bare = Router::new().route("/", get(move || async move { Html(page.clone()) }));
+
+    let app_address = spawn(app).await?;
+    let bare_address = spawn(bare).await?;
+    println!(
+        "wrk, {CONNECTIONS} connections, {DURATION} per run, {ROUNDS} rounds; requests/s:\n\n\
+         round   full stack   bare axum"
+    );
+    let (mut full, mut plain) = (Vec::new(), Vec::new());
+    for round in 1..=ROUNDS {
+        full.push(requests_per_second(app_address)?);
+        plain.push(requests_per_second(bare_address)?);
+        println!(
+            "{round:>5} {:>12.0} {:>11.0}",
+            full[round - 1],
+            plain[round - 1]
+        );
+    }
+    let (full, plain) = (median(&mut full), median(&mut plain));
+    println!("median {full:>12.0} {plain:>11.0}");
+    println!("\nratio full stack / bare axum: {:.2}", full / plain);
+
+    services.stop().await;
+    Ok(())
+}
+
+async fn spawn(router: Router) -> anyhow::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    Ok(address)
+}
+
+/// Runs wrk against `address` and reads its "Requests/sec:" line.
+fn requests_per_second(address: SocketAddr) -> anyhow::Result<f64> {
+    let output = Command::new("wrk")
+        .args(["-t1", "-c", CONNECTIONS, "-d", DURATION])
+        .arg(format!("http://{address}/"))
+        .output()
+        .context("could not run wrk: install it (apt-get install wrk, brew install wrk)")?;
+    let report = String::from_utf8_lossy(&output.stdout);
+    if report.contains("Non-2xx") {
+        bail!("some requests failed:\n{report}");
+    }
+    report
+        .lines()
+        .find_map(|line| line.strip_prefix("Requests/sec:"))
+        .and_then(|value| value.trim().parse().ok())
+        .with_context(|| format!("no Requests/sec in wrk's report:\n{report}"))
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
