@@ -12,7 +12,11 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use crate::{app::Services, config::Config, db, routes, server, telemetry};
+use crate::{
+    app::Services,
+    config::{Config, Environment},
+    db, routes, server, telemetry,
+};
 
 #[derive(Debug, Parser)]
 #[command(version, about)]
@@ -116,6 +120,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
+    if matches!(action, MigrateAction::Fresh) {
+        anyhow::ensure!(
+            config.environment != Environment::Production,
+            "`migrate fresh` deletes every table; it is refused in production"
+        );
+    }
     let db = db::connect(&config.database)
         .await
         .context("could not connect to the database")?;
@@ -127,13 +137,7 @@ async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
                 println!("{} {name}", if applied { "applied" } else { "pending" });
             }
         }),
-        MigrateAction::Fresh => {
-            anyhow::ensure!(
-                config.environment != crate::config::Environment::Production,
-                "`migrate fresh` deletes every table; it is refused in production"
-            );
-            db::migrate_fresh(&db).await
-        }
+        MigrateAction::Fresh => db::migrate_fresh(&db).await,
     };
     db.close().await.context("could not close the database")?;
     result

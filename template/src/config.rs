@@ -279,7 +279,7 @@ impl Config {
             );
         }
         for problem in problems {
-            tracing::debug!(%problem, "acceptable outside production");
+            tracing::debug!(%problem, "would be refused in production");
         }
         Ok(())
     }

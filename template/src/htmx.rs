@@ -82,3 +82,49 @@ pub fn redirect(hx: &HxRequest, to: impl Display) -> Response {
         (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_browser_is_redirected_with_see_other() {
+        let response = redirect(&HxRequest::default(), "/about");
+
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()[header::LOCATION], "/about");
+        assert!(!response.headers().contains_key(HX_REDIRECT));
+    }
+
+    #[test]
+    fn htmx_is_redirected_with_hx_redirect() {
+        let hx = HxRequest {
+            is_htmx: true,
+            ..HxRequest::default()
+        };
+
+        let response = redirect(&hx, "/about");
+
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[HX_REDIRECT], "/about");
+    }
+
+    #[test]
+    fn only_plain_htmx_requests_want_a_fragment() {
+        let mut headers = HeaderMap::new();
+        assert!(!HxRequest::from_headers(&headers).wants_fragment());
+
+        headers.insert("hx-request", HeaderValue::from_static("true"));
+        assert!(HxRequest::from_headers(&headers).wants_fragment());
+
+        headers.insert("hx-boosted", HeaderValue::from_static("true"));
+        assert!(!HxRequest::from_headers(&headers).wants_fragment());
+
+        headers.remove("hx-boosted");
+        headers.insert(
+            "hx-history-restore-request",
+            HeaderValue::from_static("true"),
+        );
+        assert!(!HxRequest::from_headers(&headers).wants_fragment());
+    }
+}

@@ -80,6 +80,11 @@ impl TestApp {
         &self.state.db
     }
 
+    /// The URL of this test's own database.
+    pub fn database_url(&self) -> &str {
+        &self.database.url
+    }
+
     /// SQLite or Postgres, as the test configuration says.
     pub fn backend(&self) -> Backend {
         self.database.backend

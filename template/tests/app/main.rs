@@ -6,6 +6,7 @@ use {{crate_name}} as app;
 
 mod helpers;
 
+mod database;
 mod errors;
 mod health;
 mod htmx;
