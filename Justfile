@@ -7,9 +7,9 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 default:
     @just --list --unsorted
 
-# Generate the default app (SQLite) as DIR/NAME, set it up and start it on http://localhost:8000
-new NAME DIR="..":
-    ci/new.sh "{{NAME}}" "{{DIR}}"
+# Generate the default app (SQLite) as DIR/NAME (default: next to this repository), set it up and start it
+new NAME DIR="":
+    ci/new.sh "{{NAME}}" "{{ if DIR == "" { parent_directory(justfile_directory()) } else { absolute_path(join(invocation_directory(), DIR)) } }}"
 
 # The whole test suite: every combination renders, the named ones build, pass their tests and boot
 test: render combos

@@ -36,6 +36,8 @@ base=http://127.0.0.1:$port
 log=$(mktemp)
 APP_SERVER__PORT=$port "$binary" serve >"$log" 2>&1 &
 pid=$!
+# Whatever happens below, do not leave the server running.
+trap 'kill -KILL $pid 2>/dev/null || true' EXIT
 ready=0
 for _ in $(seq 1 120); do
     if curl -fsS "$base/ready" >/dev/null 2>&1; then ready=1; break; fi
@@ -44,7 +46,7 @@ for _ in $(seq 1 120); do
 done
 check "the server answers /ready" test $ready = 1
 if [ $ready = 1 ]; then
-    home=$(curl -fsS "$base/")
+    home=$(curl -fsS "$base/" || true)
     check "the home page renders" has "<h1" "$home"
     check "the about page renders" curl -fsS -o /dev/null "$base/about"
     check "/health answers" curl -fsS -o /dev/null "$base/health"

@@ -1,6 +1,10 @@
 # Shared by the scripts of ci/: paths, logging, and reading cargo-generate.toml.
 # shellcheck shell=bash
 
+if [ "${BASH_VERSINFO[0]}" -lt 4 ]; then
+    echo "error: these scripts need bash 4 or later (on macOS: brew install bash)" >&2
+    exit 1
+fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Everything CI generates lives outside the repository: cargo-generate --path copies the working
 # tree, and a Cargo project inside it would be picked up by the next generation.
@@ -33,25 +37,28 @@ print_timings() {
 }
 
 # The options of the template, one line each: the name, then every value CI renders.
-# cargo-generate.toml keeps one placeholder per line for this reason.
+# cargo-generate.toml keeps one placeholder per line for this reason. Call it as
+# `options=$(template_options) || exit 1`: a placeholder CI cannot render is an error.
 template_options() {
-    awk '/^\[placeholders\]/ { inside = 1; next } /^\[/ { inside = 0 } inside && /^[a-z_]+ = \{/' \
-        "$ROOT/cargo-generate.toml" |
-        while IFS= read -r line; do
-            local name=${line%% *}
-            if [[ $line =~ type\ =\ \"bool\" ]]; then
-                echo "$name true false"
-            elif [[ $line =~ choices\ =\ \[([^]]*)\] ]]; then
-                echo "$name $(tr -d '",' <<<"${BASH_REMATCH[1]}")"
-            else
-                die "placeholder $name: CI knows how to render bool and choice placeholders only"
-            fi
-        done
+    local line name
+    while IFS= read -r line; do
+        name=${line%% *}
+        if [[ $line =~ type\ =\ \"bool\" ]]; then
+            echo "$name true false"
+        elif [[ $line =~ choices\ =\ \[([^]]*)\] ]]; then
+            echo "$name $(tr -d '",' <<<"${BASH_REMATCH[1]}")"
+        else
+            echo "error: placeholder $name: CI renders bool and choice placeholders only" >&2
+            return 1
+        fi
+    done < <(awk '/^\[placeholders\]/ { inside = 1; next } /^\[/ { inside = 0 }
+                  inside && /^[a-z_]+ = \{/' "$ROOT/cargo-generate.toml")
 }
 
 # Every combination of option values, one per line: "database=sqlite auth=true …".
 all_combinations() {
-    local combos=("") next name values combo value
+    local combos=("") next name values combo value options
+    options=$(template_options) || return 1
     while read -r name values; do
         next=()
         for combo in "${combos[@]}"; do
@@ -60,7 +67,7 @@ all_combinations() {
             done
         done
         combos=("${next[@]}")
-    done < <(template_options)
+    done <<<"$options"
     printf '%s\n' "${combos[@]}"
 }
 

@@ -4,12 +4,14 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 name=$1
-parent=$(cd "${2:-..}" && pwd)
+mkdir -p "$2"
+parent=$(cd "$2" && pwd)
 case "$parent/" in
     "$ROOT"/*) die "generate outside this repository (cargo generate copies the whole folder): pick another DIR" ;;
 esac
 [ ! -e "$parent/$name" ] || die "$parent/$name already exists"
-cargo generate --path "$ROOT" --name "$name" --destination "$parent" --silent
+# --force keeps the name as typed (the pre hook checks it), so the folder is where we look.
+cargo generate --path "$ROOT" --name "$name" --force --destination "$parent" --silent
 cd "$parent/$name"
 say "setting up $parent/$name"
 just setup

@@ -35,6 +35,8 @@ refusal_for() {
 }
 
 mapfile -t liquid < <(liquid_files)
+combination_list=$(all_combinations) || die "cannot list the combinations of cargo-generate.toml"
+options=$(template_options) || die "cannot read the options of cargo-generate.toml"
 combinations=0
 while IFS= read -r combo; do
     combinations=$((combinations + 1))
@@ -66,7 +68,7 @@ while IFS= read -r combo; do
         fail "[$combo] is not formatted as rustfmt would:"$'\n'"$diff"
     fi
     echo "rendered: $combo"
-done < <(all_combinations)
+done <<<"$combination_list"
 
 while IFS= read -r line; do
     arguments=$(xargs <<<"${line%%=>*}") message=${line#*=> }
@@ -97,7 +99,7 @@ while read -r option values; do
     for value in $values; do
         covered "$option" "$value" "$default" || fail "no combination of ci/combos builds $option=$value"
     done
-done < <(template_options)
+done <<<"$options"
 
 rm -rf "$WORK/render"
 if [ $failures -gt 0 ]; then

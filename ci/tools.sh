@@ -25,12 +25,17 @@ if ! command -v just >/dev/null; then
     cargo install --locked "just@$JUST_VERSION"
 fi
 
+# The system's Node.js is installed only when it is recent enough (Debian 12 ships 18).
+node_hint="the generated apps build their CSS with npm: install Node.js 20 or later (https://nodejs.org)"
 if ! command -v npm >/dev/null; then
     if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq
+        candidate=$(apt-cache policy nodejs | sed -n 's/ *Candidate: \([0-9]*\).*/\1/p')
+        [ "${candidate:-0}" -ge 20 ] || die "$node_hint (the system packages offer ${candidate:-none})"
         say "installing Node.js and npm from the system packages"
-        apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+        apt-get install -y -qq nodejs npm >/dev/null
     else
-        die "the generated apps build their CSS with npm: install Node.js 20 or later (https://nodejs.org)"
+        die "$node_hint"
     fi
 fi
 node_major=$(node --version | sed 's/^v\([0-9]*\).*/\1/')

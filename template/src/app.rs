@@ -12,18 +12,28 @@ use std::{ops::Deref, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret as _;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tower_sessions::cookie::Key;
 
-use crate::{config::Config, db, session};
+use crate::{
+    config::Config,
+    db::{self, Backend},
+    session,
+};
+
+/// How long [`Services::stop`] waits for each service.
+pub const STOP_STEP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What request handlers can reach.
 #[derive(Debug)]
 pub struct App {
     pub config: Config,
-    /// The connection pool (SQLite or Postgres, as the configured URL says).
+    /// The connection pool.
     pub db: DatabaseConnection,
+    /// SQLite or Postgres, as the configured URL says.
+    pub backend: Backend,
     /// Signs session cookies; derived from `secret_key`.
     pub session_key: Key,
 }
@@ -54,6 +64,7 @@ impl Services {
     /// the background tasks.
     pub async fn start(config: Config) -> anyhow::Result<Self> {
         let session_key = session::signing_key(&config)?;
+        let backend = Backend::of_url(config.database.url.expose_secret())?;
         let db = db::connect(&config.database)
             .await
             .context("could not connect to the database")?;
@@ -77,6 +88,7 @@ impl Services {
             state: AppState(Arc::new(App {
                 config,
                 db,
+                backend,
                 session_key,
             })),
             stopping,
@@ -88,16 +100,25 @@ impl Services {
         self.state.clone()
     }
 
-    /// Stops in reverse order of start: background tasks first, the database pool last.
+    /// Stops in reverse order of start: background tasks first, the database pool last. Each step
+    /// waits at most [`STOP_STEP_TIMEOUT`], so a stuck task or a request still holding a
+    /// connection cannot keep the process from exiting.
     pub async fn stop(self) {
         self.stopping.cancel();
         for (name, task) in self.background {
-            if let Err(error) = task.await {
-                tracing::error!(task = name, %error, "background task ended badly");
+            match tokio::time::timeout(STOP_STEP_TIMEOUT, task).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    tracing::error!(task = name, %error, "background task ended badly")
+                }
+                Err(_) => tracing::warn!(task = name, "background task did not stop in time"),
             }
         }
-        if let Err(error) = self.state.db.clone().close().await {
-            tracing::warn!(%error, "closing the database pool failed");
+        // Closing waits for connections in use to come back.
+        match tokio::time::timeout(STOP_STEP_TIMEOUT, self.state.db.close_by_ref()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "closing the database pool failed"),
+            Err(_) => tracing::warn!("database connections still in use: closing anyway"),
         }
         tracing::info!("services stopped");
     }

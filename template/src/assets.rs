@@ -16,8 +16,13 @@ use memory_serve::{CacheControl, Manifest, MemoryServe};
 
 use crate::paths::STATIC_PREFIX;
 
-/// The hashed URL of each file, computed once.
-static MANIFEST: LazyLock<Manifest> = LazyLock::new(|| files().manifest());
+/// The files' router and the hashed URL of each file, built once: memory-serve keeps the files in
+/// memory for the life of the process.
+static FILES: LazyLock<(Router, Manifest)> = LazyLock::new(|| {
+    let files = files();
+    let manifest = files.manifest();
+    (files.into_router(), manifest)
+});
 
 fn files() -> MemoryServe {
     memory_serve::load!()
@@ -32,8 +37,8 @@ fn files() -> MemoryServe {
 }
 
 /// Serves the files, to be mounted at [`STATIC_PREFIX`].
-pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    files().into_router()
+pub fn router() -> Router {
+    FILES.0.clone()
 }
 
 /// The URL to link `file` with (`"/css/app.css"`): its content-hashed URL under [`STATIC_PREFIX`].
@@ -41,7 +46,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 /// An unknown file keeps its plain URL, which answers 404 (and the log says so) rather than
 /// breaking the page.
 pub fn url(file: &str) -> String {
-    match MANIFEST.get(file) {
+    match FILES.1.get(file) {
         Some(hashed) => format!("{STATIC_PREFIX}{hashed}"),
         None => {
             tracing::warn!(

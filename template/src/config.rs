@@ -19,6 +19,8 @@ use config::{Environment as EnvSource, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::session::MIN_SECRET_KEY_BYTES;
+
 const DEFAULT: &str = include_str!("../config/default.toml");
 const DEVELOPMENT: &str = include_str!("../config/development.toml");
 const TEST: &str = include_str!("../config/test.toml");
@@ -82,7 +84,7 @@ pub struct Config {
     pub environment: Environment,
     /// Shown in page titles and the header.
     pub name: String,
-    /// Signs the session cookie. At least 64 bytes; `<app> secret` prints a fresh one.
+    /// Signs the session cookie: any random string of at least 64 bytes; `<app> secret` prints one.
     pub secret_key: SecretString,
     pub server: ServerConfig,
     pub database: DatabaseConfig,
@@ -141,8 +143,8 @@ impl DatabaseConfig {
 pub struct SessionConfig {
     /// Mark the cookie `Secure` (HTTPS only) and name it with the `__Host-` prefix.
     pub secure_cookie: bool,
-    /// A session unused for this many days expires.
-    pub inactivity_days: i64,
+    /// A session expires this many days after it last changed (a flash message, a sign-in…).
+    pub expiry_days: i64,
     /// How often expired sessions are deleted from the database.
     pub cleanup_interval_secs: u64,
 }
@@ -150,7 +152,7 @@ pub struct SessionConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
-    /// A `tracing` filter such as `info,my_app=debug`; `RUST_LOG` overrides it.
+    /// A `tracing` filter such as `info,my_app=debug`; `RUST_LOG`, when set, replaces it.
     pub level: String,
     pub format: LogFormat,
 }
@@ -158,7 +160,7 @@ pub struct LogConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
-    /// Coloured, multi-line: for people.
+    /// Coloured, one line per event: for people.
     Pretty,
     /// One JSON object per line: for log collectors.
     Json,
@@ -167,8 +169,9 @@ pub enum LogFormat {
 impl Config {
     /// Loads the settings for `APP_ENVIRONMENT`, reading `.env` first outside production.
     pub fn load(extra_file: Option<&Path>) -> anyhow::Result<Self> {
-        let production = std::env::var("APP_ENVIRONMENT").is_ok_and(|e| e == "production");
-        if !production {
+        // Decide the environment before reading .env: production never reads it.
+        let environment = Environment::from_env()?;
+        if environment != Environment::Production {
             // A missing .env is normal; a broken one is not.
             match dotenvy::dotenv() {
                 Ok(_) => {}
@@ -176,6 +179,7 @@ impl Config {
                 Err(e) => return Err(e).context("could not read .env"),
             }
         }
+        // .env may itself set APP_ENVIRONMENT (to development or test).
         Self::load_for(Environment::from_env()?, extra_file)
     }
 
@@ -215,6 +219,11 @@ impl Config {
                 "server.request_timeout_secs must be above 0",
             ),
             (
+                self.server.shutdown_timeout_secs >= self.server.request_timeout_secs,
+                "server.shutdown_timeout_secs must be at least server.request_timeout_secs, so \
+                 shutting down lets any request that may run finish",
+            ),
+            (
                 self.server.body_limit_bytes > 0,
                 "server.body_limit_bytes must be above 0",
             ),
@@ -227,8 +236,8 @@ impl Config {
                 "database.min_connections must not exceed database.max_connections",
             ),
             (
-                self.session.inactivity_days > 0,
-                "session.inactivity_days must be above 0",
+                self.session.expiry_days > 0,
+                "session.expiry_days must be above 0",
             ),
             (
                 self.session.cleanup_interval_secs > 0,
@@ -251,10 +260,10 @@ impl Config {
                  `secret`"
                     .to_owned(),
             );
-        } else if key.len() < 64 {
+        } else if key.len() < MIN_SECRET_KEY_BYTES {
             problems.push(format!(
-                "secret_key is {} bytes long; it needs at least 64: set APP_SECRET_KEY to the \
-                 output of `secret`",
+                "secret_key is {} bytes long; it needs at least {MIN_SECRET_KEY_BYTES}: set \
+                 APP_SECRET_KEY to the output of `secret`",
                 key.len()
             ));
         }

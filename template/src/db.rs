@@ -78,8 +78,13 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnecti
     if backend == Backend::Sqlite {
         let create = config.create_if_missing;
         options.map_sqlx_sqlite_opts(move |sqlite| {
+            // Only ever adds creation: a URL with `?mode=rwc` creates the file either way.
+            let sqlite = if create {
+                sqlite.create_if_missing(true)
+            } else {
+                sqlite
+            };
             sqlite
-                .create_if_missing(create)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)

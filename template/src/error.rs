@@ -11,6 +11,9 @@
 //!    5xx once, inside the request's span, and renders every error response: a full page, an htmx
 //!    fragment, or JSON when the request asks for JSON.
 //! 5. Outside a request (start-up, the CLI), errors are `anyhow::Error` with context.
+//! 6. Other error responses get the same treatment: a plain-text or empty error body (axum's
+//!    rejections, a bare `StatusCode`) is replaced by the status's sentence from
+//!    [`default_message`]. To show your own words, return an `AppError` variant that carries them.
 
 use std::sync::Arc;
 

@@ -8,6 +8,7 @@ use std::any::Any;
 use axum::{
     body::Body,
     http::{Request, StatusCode},
+    middleware::Next,
     response::{IntoResponse, Response},
 };
 use tracing::Span;
@@ -32,6 +33,24 @@ pub fn request_span(request: &Request<Body>) -> Span {
         path = %request.uri().path(),
         request_id,
     )
+}
+
+/// Keeps an `x-request-id` set by a proxy in front of the app when it looks like one (at most 64
+/// letters, digits, `-`, `_` or `.`), and drops any other, so no client can put arbitrary text into
+/// the logs or onto error pages. The next layer gives a fresh id to requests without one.
+pub async fn drop_unusable_request_id(mut request: Request<Body>, next: Next) -> Response {
+    let usable = request.headers().get(REQUEST_ID).is_some_and(|id| {
+        let id = id.as_bytes();
+        !id.is_empty()
+            && id.len() <= 64
+            && id
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    });
+    if !usable {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    next.run(request).await
 }
 
 /// Turns a panic in a handler into a 500 that `error_pages` logs and renders like any other error.

@@ -10,7 +10,7 @@
 
 use axum::{
     extract::FromRequestParts,
-    http::request::Parts,
+    http::{header, request::Parts},
     response::{Html, IntoResponse, Response},
 };
 use axum_messages::{Level, Messages};
@@ -32,8 +32,14 @@ pub struct Page {
     app_name: String,
     path: String,
     hx: HxRequest,
-    flashes: Vec<Flash>,
+    /// Taken out only when the page is rendered: a handler that fails after extracting `Page`
+    /// leaves them for the next page.
+    messages: Option<Messages>,
 }
+
+/// The request headers a page's HTML depends on, for the `Vary` response header: caches must not
+/// serve a fragment to a full page load, or the reverse.
+pub const VARY_HTMX: &str = "hx-request, hx-boosted, hx-history-restore-request";
 
 impl Page {
     /// A page for a request that has no session (error pages rendered by middleware).
@@ -42,7 +48,7 @@ impl Page {
             app_name,
             path,
             hx,
-            flashes: Vec::new(),
+            messages: None,
         }
     }
 
@@ -59,7 +65,11 @@ impl Page {
     /// Renders `content` inside the layout, or alone (with any flash messages swapped out of band)
     /// when htmx asks for a fragment.
     pub fn render(self, title: impl Into<String>, content: impl IntoView + 'static) -> Response {
-        Html(self.render_to_string(title.into(), content)).into_response()
+        (
+            [(header::VARY, VARY_HTMX)],
+            Html(self.render_to_string(title.into(), content)),
+        )
+            .into_response()
     }
 
     pub(crate) fn render_to_string(
@@ -71,8 +81,13 @@ impl Page {
             app_name,
             path,
             hx,
-            flashes,
+            messages,
         } = self;
+        let flashes: Vec<Flash> = messages
+            .into_iter()
+            .flatten()
+            .map(flash_from_message)
+            .collect();
         if hx.wants_fragment() {
             return views::render(view! {
                 {content}
@@ -101,15 +116,12 @@ impl FromRequestParts<AppState> for Page {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         // Route groups without a session have no flash messages: that is not an error.
-        let flashes = match Messages::from_request_parts(parts, state).await {
-            Ok(messages) => messages.map(flash_from_message).collect(),
-            Err(_) => Vec::new(),
-        };
+        let messages = Messages::from_request_parts(parts, state).await.ok();
         Ok(Self {
             app_name: state.config.name.clone(),
             path: parts.uri.path().to_owned(),
             hx: HxRequest::from_headers(&parts.headers),
-            flashes,
+            messages,
         })
     }
 }

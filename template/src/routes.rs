@@ -7,7 +7,8 @@
 //! | static files | `/static/…` ([`crate::assets`]) | long-lived caching |
 //!
 //! Around all of them, outermost first: request id → logging span → security headers →
-//! compression → error pages → timeout → body size limit → panic catcher.
+//! compression → error pages → cross-site request refusal → timeout → body size limit → panic
+//! catcher.
 //!
 //! To add a page: a path type in [`crate::paths`], a handler in [`pages`] taking that type first,
 //! and one `.get(handler)` line in its `routes()`.
@@ -20,13 +21,14 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     http::{HeaderName, StatusCode},
-    middleware::from_fn_with_state,
+    middleware::{from_fn, from_fn_with_state},
 };
 use axum_messages::MessagesManagerLayer;
 use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
+    csrf::CsrfLayer,
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     timeout::TimeoutLayer,
@@ -75,6 +77,7 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
         .fallback(not_found)
         .layer(
             ServiceBuilder::new()
+                .layer(from_fn(middleware::drop_unusable_request_id))
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http()
@@ -91,6 +94,9 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
                 ))
                 .layer(CompressionLayer::new())
                 .layer(from_fn_with_state(state.clone(), middleware::error_pages))
+                // Refuses unsafe methods (POST…) sent by another site, from the browser's
+                // Sec-Fetch-Site and Origin headers: a 403, rendered by `error_pages`.
+                .layer(CsrfLayer::new())
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::SERVICE_UNAVAILABLE,
                     state.config.server.request_timeout(),
@@ -129,7 +135,7 @@ pub fn table() -> RouteTable {
 }
 
 fn static_files() -> Routes<AppState> {
-    Routes::new().nest(
+    Routes::new().nest_service(
         paths::STATIC_PREFIX,
         "assets::router (files of static/)",
         assets::router(),

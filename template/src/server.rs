@@ -1,8 +1,9 @@
 //! Accepting connections, and stopping without dropping requests.
 //!
 //! On SIGTERM or Ctrl-C the server stops accepting connections and lets in-flight requests finish;
-//! if some are still running after `server.shutdown_timeout_secs`, it stops waiting. The caller
-//! then stops the services ([`crate::app::Services::stop`]).
+//! if some are still running after `server.shutdown_timeout_secs`, it stops waiting for them. The
+//! caller then stops the services ([`crate::app::Services::stop`]) and the process exits, which
+//! ends whatever requests were left.
 
 use std::{future::Future, net::SocketAddr, time::Duration};
 
@@ -23,7 +24,7 @@ pub async fn bind(config: &ServerConfig) -> anyhow::Result<TcpListener> {
 
 /// Serves `router` until `shutdown` completes, then waits at most `grace` for in-flight requests.
 ///
-/// Returns `Ok(true)` when every request finished in time, `Ok(false)` when some were cut off.
+/// Returns `Ok(true)` when every request finished in time, `Ok(false)` when it stopped waiting.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
@@ -53,7 +54,7 @@ pub async fn serve(
             Ok(true)
         }
         Err(_) => {
-            tracing::warn!("requests still running after the grace period were cut off");
+            tracing::warn!("stopped waiting for requests still running after the grace period");
             Ok(false)
         }
     }

@@ -1,8 +1,10 @@
 //! Sessions: a signed cookie holding a random id, and the session's data in the app database.
 //!
-//! - [`layer`] configures the cookie: `HttpOnly`, `SameSite=Lax`, signed with `secret_key`; in
-//!   production also `Secure` and named with the `__Host-` prefix (which browsers only accept over
-//!   HTTPS, from the same host, for the whole site).
+//! - [`layer`] configures the cookie: `HttpOnly`, `SameSite=Lax`, signed with a key derived from
+//!   `secret_key`; in production also `Secure` and named with the `__Host-` prefix (which browsers
+//!   only accept over HTTPS, from the same host, for the whole site).
+//! - A session expires `session.expiry_days` after it last changed, as in Django: reading pages
+//!   does not write to the database.
 //! - A visitor gets a session (and a row) only once something is stored in it, such as a flash
 //!   message; reading pages costs nothing.
 //! - [`spawn_cleanup`] deletes expired rows in the background.
@@ -14,7 +16,6 @@ pub mod store;
 
 use std::time::Duration;
 
-use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret as _;
 use tokio::task::JoinHandle;
@@ -32,11 +33,19 @@ use crate::config::Config;
 /// The layer that loads and saves sessions for the routes it wraps.
 pub type SessionLayer = SessionManagerLayer<DbSessionStore, SignedCookie>;
 
-/// The key that signs session cookies, derived from `secret_key` (at least 64 bytes).
+/// The secret text must be at least this long.
+pub const MIN_SECRET_KEY_BYTES: usize = 64;
+
+/// The key that signs session cookies, derived (HKDF) from all of `secret_key`, whatever its
+/// format: hex, base64 or a long passphrase.
 pub fn signing_key(config: &Config) -> anyhow::Result<Key> {
-    Key::try_from(config.secret_key.expose_secret().as_bytes()).context(
-        "secret_key must be at least 64 bytes long: generate one with the `secret` command",
-    )
+    let secret = config.secret_key.expose_secret().as_bytes();
+    anyhow::ensure!(
+        secret.len() >= MIN_SECRET_KEY_BYTES,
+        "secret_key must be at least {MIN_SECRET_KEY_BYTES} bytes long: generate one with the \
+         `secret` command"
+    );
+    Ok(Key::derive_from(secret))
 }
 
 /// The session layer, as configured.
@@ -49,7 +58,7 @@ pub fn layer(config: &Config, db: DatabaseConnection, key: Key) -> SessionLayer 
         .with_same_site(SameSite::Lax)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::days(
-            config.session.inactivity_days,
+            config.session.expiry_days,
         )))
         .with_signed(key)
 }
@@ -76,7 +85,7 @@ pub fn spawn_cleanup(
     })
 }
 
-/// A fresh random secret key: 64 random bytes, hex-encoded.
+/// A fresh random secret key: 64 random bytes, hex-encoded (128 characters).
 pub fn generate_secret_key() -> String {
     Key::generate()
         .master()

@@ -11,11 +11,12 @@ use crate::config::{LogConfig, LogFormat};
 
 /// Installs the global subscriber. `RUST_LOG`, when set, replaces the configured filter.
 ///
-/// Fails when `log.level` is not a valid filter. Calling it twice is harmless: the second call
+/// Fails when the filter in use is not valid, rather than logging less than asked. Calling it twice is harmless: the second call
 /// keeps the first subscriber.
 pub fn init(config: &LogConfig) -> anyhow::Result<()> {
-    let filter = match EnvFilter::try_from_default_env() {
-        Ok(filter) => filter,
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) => EnvFilter::try_new(&directives)
+            .with_context(|| format!("RUST_LOG={directives:?} is not a valid filter"))?,
         Err(_) => EnvFilter::try_new(&config.level)
             .with_context(|| format!("log.level {:?} is not a valid filter", config.level))?,
     };

@@ -1,9 +1,12 @@
 //! Renders every error response, and logs the ones that are our fault (see [`crate::error`]).
 //!
 //! An error response is rendered here when it carries an [`ErrorReport`] (from an [`AppError`] or
-//! a panic) or has no body of its own (a 405 from the router, a 413 from the body limit, a 503
-//! from the timeout) or a plain-text one (an extractor's rejection). A handler that writes its own
-//! HTML or JSON error, such as a form re-rendered with a 422, is left alone.
+//! a panic), has no body of its own (a 405 from the router, a 413 from the body limit, a 503
+//! from the timeout, a 403 from the CSRF check), or a plain-text one: axum's extractor rejections
+//! are plain text, and their parser messages are not for users. So a handler returning
+//! `(StatusCode::CONFLICT, "taken")` shows the status's own sentence: return
+//! `AppError::BadRequest("…")` for a message of yours. A handler that writes its own HTML or JSON
+//! error, such as a form re-rendered with a 422, is left alone.
 //!
 //! The format follows the request:
 //! - `Accept: application/json` (without `text/html`): `{"error": {"status", "message", "request_id"}}`;
@@ -26,7 +29,7 @@ use crate::{
     app::AppState,
     error::{ErrorReport, default_message},
     htmx::{HX_RESWAP, HX_RETARGET, HxRequest},
-    page::Page,
+    page::{Page, VARY_HTMX},
     routes::REQUEST_ID,
     views::{
         self,
@@ -107,6 +110,12 @@ pub async fn error_pages(State(app): State<AppState>, request: Request, next: Ne
     // Keep the status and headers such as `Allow` (405) or `Retry-After`; replace the body.
     let (new_parts, body) = rendered.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .append(header::VARY, HeaderValue::from_static("accept"));
+    parts
+        .headers
+        .append(header::VARY, HeaderValue::from_static(VARY_HTMX));
     for (name, value) in &new_parts.headers {
         parts.headers.insert(name, value.clone());
     }

@@ -3,7 +3,6 @@
 
 use axum::{extract::State, response::Response};
 use leptos::prelude::*;
-use sea_orm::DbBackend;
 
 use super::Routes;
 use crate::{
@@ -23,10 +22,7 @@ pub fn routes() -> Routes<AppState> {
 async fn home(_: paths::Home, State(app): State<AppState>, page: Page) -> Response {
     let data = HomeData {
         app_name: page.app_name().to_owned(),
-        database: match app.db.get_database_backend() {
-            DbBackend::Postgres => "Postgres",
-            _ => "SQLite",
-        },
+        database: app.backend.name(),
     };
     page.render("", view! { <HomePage data /> })
 }

@@ -80,14 +80,19 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self
     }
 
-    /// Serves a whole router under `prefix`, listed as one line (used for static files).
-    pub fn nest(mut self, prefix: &'static str, description: &str, router: Router<S>) -> Self {
+    /// Serves everything under `prefix` with `service`, listed as one line (static files).
+    pub fn nest_service<T>(mut self, prefix: &'static str, description: &str, service: T) -> Self
+    where
+        T: Service<Request, Error = Infallible> + Clone + Send + Sync + 'static,
+        T::Response: IntoResponse,
+        T::Future: Send + 'static,
+    {
         self.table.push(RouteInfo {
             method: "GET",
             path: prefix,
             handler: description.to_owned(),
         });
-        self.router = self.router.nest(prefix, router);
+        self.router = self.router.nest_service(prefix, service);
         self
     }
 

@@ -160,9 +160,12 @@ impl TestDatabase {
                 }
             }
             Backend::Postgres => {
-                // postgres://host/app_test → postgres://host/app_test_<random>
-                let (base, _) = configured.split_once('?').unwrap_or((configured, ""));
-                let url = format!("{base}_{}", uuid::Uuid::new_v4().simple());
+                // postgres://host/app_test?sslmode=… → postgres://host/app_test_<random>?sslmode=…
+                let suffix = uuid::Uuid::new_v4().simple();
+                let url = match configured.split_once('?') {
+                    Some((base, query)) => format!("{base}_{suffix}?{query}"),
+                    None => format!("{configured}_{suffix}"),
+                };
                 db::create_postgres_database(&url)
                     .await
                     .expect("the Postgres server in config/test.toml is reachable");

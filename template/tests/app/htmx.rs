@@ -53,3 +53,16 @@ async fn the_layout_configures_htmx_for_a_strict_content_security_policy() {
     assert_eq!(config["allowEval"], false);
     assert_eq!(select(&page, "body[hx-boost=true]").len(), 1);
 }
+
+#[tokio::test]
+async fn pages_and_errors_tell_caches_they_depend_on_htmx_headers() {
+    let app = TestApp::spawn().await;
+
+    for response in [app.get(paths::About).await, app.get("/missing").await] {
+        let vary: Vec<_> = response
+            .iter_headers_by_name("vary")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        assert!(vary.iter().any(|v| v.contains("hx-request")), "{vary:?}");
+    }
+}

@@ -1,5 +1,6 @@
 //! Security headers, request ids, compression, and the production configuration check.
 
+use axum_extra::routing::TypedPath;
 use secrecy::SecretString;
 
 use crate::{
@@ -7,8 +8,10 @@ use crate::{
         config::{Config, Environment},
         middleware::CONTENT_SECURITY_POLICY,
         paths,
+        routes::Routes,
+        session::signing_key,
     },
-    helpers::{TestApp, test_config},
+    helpers::{TestApp, html, test_config, text_of},
 };
 
 #[tokio::test]
@@ -51,7 +54,7 @@ async fn hsts_is_sent_when_enabled() {
 }
 
 #[tokio::test]
-async fn each_response_gets_a_request_id_and_keeps_one_it_was_given() {
+async fn each_response_gets_a_request_id_and_keeps_a_proxys() {
     let app = TestApp::spawn().await;
 
     let first = app.get(paths::Home).await.header("x-request-id");
@@ -59,12 +62,78 @@ async fn each_response_gets_a_request_id_and_keeps_one_it_was_given() {
     let given = app
         .server
         .get(&paths::Home.to_string())
-        .add_header("x-request-id", "from-the-proxy")
+        .add_header("x-request-id", "proxy-7f3a.42")
         .await
         .header("x-request-id");
 
     assert_ne!(first, second);
-    assert_eq!(given, "from-the-proxy");
+    assert_eq!(given, "proxy-7f3a.42");
+}
+
+#[tokio::test]
+async fn a_request_id_that_is_not_a_plain_token_is_replaced() {
+    let app = TestApp::spawn().await;
+
+    for hostile in ["<script>alert(1)</script>", &"a".repeat(65), "two words"] {
+        let id = app
+            .server
+            .get("/missing")
+            .add_header("x-request-id", hostile)
+            .await
+            .header("x-request-id");
+
+        assert_ne!(id, hostile);
+        assert_eq!(id.len(), 36, "a fresh UUID instead of {hostile:?}");
+    }
+}
+
+#[derive(Debug, TypedPath)]
+#[typed_path("/test/submit")]
+struct Submit;
+
+async fn submit(_: Submit) -> &'static str {
+    "accepted"
+}
+
+#[tokio::test]
+async fn a_form_posted_from_another_site_is_refused() {
+    let app = TestApp::spawn_with_routes(Routes::new().post(submit)).await;
+
+    let cross_site = app
+        .server
+        .post(&Submit.to_string())
+        .add_header("sec-fetch-site", "cross-site")
+        .add_header("accept", "text/html")
+        .await;
+    let same_origin = app
+        .server
+        .post(&Submit.to_string())
+        .add_header("sec-fetch-site", "same-origin")
+        .await;
+    let other_origin = app
+        .server
+        .post(&Submit.to_string())
+        .add_header("origin", "https://evil.example")
+        .add_header("host", "localhost")
+        .await;
+
+    cross_site.assert_status_forbidden();
+    assert_eq!(text_of(&html(&cross_site), "[data-testid=status]"), "403");
+    same_origin.assert_status_ok();
+    other_origin.assert_status_forbidden();
+}
+
+#[test]
+fn the_signing_key_uses_the_whole_secret() {
+    let mut config = test_config();
+    let secret = "0123456789abcdef".repeat(8);
+    config.secret_key = SecretString::from(secret.clone());
+    let key = signing_key(&config).unwrap();
+    // Same first 64 bytes, different end.
+    config.secret_key = SecretString::from(format!("{}ffff", &secret[..124]));
+    let other = signing_key(&config).unwrap();
+
+    assert_ne!(key.signing(), other.signing());
 }
 
 #[tokio::test]
@@ -152,4 +221,19 @@ fn a_typo_in_a_section_is_refused_at_load() {
         format!("{refused:#}").contains("unknown field `prot`"),
         "{refused:#}"
     );
+}
+
+#[test]
+fn shutdown_must_leave_time_for_the_longest_request() {
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("local.toml");
+    std::fs::write(
+        &file,
+        "[server]\nrequest_timeout_secs = 30\nshutdown_timeout_secs = 10\n",
+    )
+    .unwrap();
+
+    let refused = Config::load_for(Environment::Test, Some(&file)).unwrap_err();
+
+    assert!(format!("{refused:#}").contains("shutdown_timeout_secs must be at least"));
 }

@@ -14,6 +14,8 @@ use tower_sessions::{
 use crate::{
     app::{
         app::AppState,
+        error::AppError,
+        page::Page,
         paths,
         routes::Routes,
         session::{DbSessionStore, store::entity::Entity as Sessions},
@@ -30,8 +32,17 @@ async fn set_flash(_: SetFlash, messages: Messages) -> Response {
     Redirect::to(&paths::About.to_string()).into_response()
 }
 
+#[derive(Debug, TypedPath)]
+#[typed_path("/test/page-then-fail")]
+struct PageThenFail;
+
+/// A handler that takes `Page`, then fails before rendering it.
+async fn page_then_fail(_: PageThenFail, _page: Page) -> Result<Response, AppError> {
+    Err(AppError::NotFound)
+}
+
 fn flash_routes() -> Routes<AppState> {
-    Routes::new().post(set_flash)
+    Routes::new().post(set_flash).get(page_then_fail)
 }
 
 async fn session_rows(app: &TestApp) -> u64 {
@@ -62,6 +73,17 @@ async fn a_flash_message_shows_once_on_the_next_page() {
         select(&after, "[data-flash-level]").is_empty(),
         "shown once"
     );
+}
+
+#[tokio::test]
+async fn a_flash_message_survives_a_page_that_failed_before_rendering() {
+    let app = TestApp::spawn_with_routes(flash_routes()).await;
+    app.server.post(&SetFlash.to_string()).await;
+
+    app.get(PageThenFail).await.assert_status_not_found();
+    let next = html(&app.get(paths::About).await);
+
+    assert_eq!(text_of(&next, "[data-flash-level=success]"), "Saved.");
 }
 
 #[tokio::test]

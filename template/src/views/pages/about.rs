@@ -67,7 +67,8 @@ pub fn AboutPage(app_name: String) -> impl IntoView {
 const JOURNEY: [(&str, &str); 5] = [
     (
         "Listen.",
-        "The server accepts the connection and gives the request an id (src/server.rs).",
+        "The server accepts the connection, and the first layer gives the request an id \
+         (src/server.rs, src/routes.rs).",
     ),
     (
         "Middleware.",
