@@ -1,9 +1,13 @@
 //! `just bench`: the home page's requests per second through the app's whole middleware stack,
 //! against a bare axum handler serving the same bytes. Both servers run in this process; `wrk`
 //! loads one at a time, with the same connections and duration, in alternating rounds so that a
-//! noisy machine slows both alike. The ratio of the medians is the cost of the stack.
+//! noisy machine slows both alike. The ratio of the medians is the cost of the stack: rendering
+//! the page plus every middleware.
 //!
-//! Logging is off for both: a log line per request would measure the terminal.
+//! A third column loads the app as a browser would, asking for compressed responses: the cost of
+//! gzip on every page.
+//!
+//! Logging is off for all: a log line per request would measure the terminal.
 
 use std::{net::SocketAddr, process::Command, time::Duration};
 
@@ -53,21 +57,26 @@ async fn main() -> anyhow::Result<()> {
     let bare_address = spawn(bare).await?;
     println!(
         "wrk, {CONNECTIONS} connections, {DURATION} per run, {ROUNDS} rounds; requests/s:\n\n\
-         round   full stack   bare axum"
+         round   full stack   bare axum   full stack, gzip"
     );
-    let (mut full, mut plain) = (Vec::new(), Vec::new());
+    let (mut full, mut plain, mut gzip) = (Vec::new(), Vec::new(), Vec::new());
     for round in 1..=ROUNDS {
-        full.push(requests_per_second(app_address)?);
-        plain.push(requests_per_second(bare_address)?);
+        full.push(requests_per_second(app_address, None)?);
+        plain.push(requests_per_second(bare_address, None)?);
+        gzip.push(requests_per_second(app_address, Some("gzip, br"))?);
+        let last = round - 1;
         println!(
-            "{round:>5} {:>12.0} {:>11.0}",
-            full[round - 1],
-            plain[round - 1]
+            "{round:>5} {:>12.0} {:>11.0} {:>18.0}",
+            full[last], plain[last], gzip[last]
         );
     }
-    let (full, plain) = (median(&mut full), median(&mut plain));
-    println!("median {full:>12.0} {plain:>11.0}");
+    let (full, plain, gzip) = (median(&mut full), median(&mut plain), median(&mut gzip));
+    println!("median {full:>12.0} {plain:>11.0} {gzip:>18.0}");
     println!("\nratio full stack / bare axum: {:.2}", full / plain);
+    println!(
+        "ratio full stack with gzip / bare axum: {:.2}",
+        gzip / plain
+    );
 
     services.stop().await;
     Ok(())
@@ -82,9 +91,13 @@ async fn spawn(router: Router) -> anyhow::Result<SocketAddr> {
 }
 
 /// Runs wrk against `address` and reads its "Requests/sec:" line.
-fn requests_per_second(address: SocketAddr) -> anyhow::Result<f64> {
-    let output = Command::new("wrk")
-        .args(["-t1", "-c", CONNECTIONS, "-d", DURATION])
+fn requests_per_second(address: SocketAddr, accept_encoding: Option<&str>) -> anyhow::Result<f64> {
+    let mut wrk = Command::new("wrk");
+    wrk.args(["-t1", "-c", CONNECTIONS, "-d", DURATION]);
+    if let Some(encodings) = accept_encoding {
+        wrk.args(["-H", &format!("Accept-Encoding: {encodings}")]);
+    }
+    let output = wrk
         .arg(format!("http://{address}/"))
         .output()
         .context("could not run wrk: install it (apt-get install wrk, brew install wrk)")?;
