@@ -28,6 +28,10 @@ use {{crate_name}}::{
     routes,
 };
 
+// The same allocator as the app's binary (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ROUNDS: usize = 3;
 const CONNECTIONS: &str = "32";
 const DURATION: &str = "5s";
