@@ -8,14 +8,13 @@ use std::any::Any;
 use axum::{
     body::Body,
     http::{Request, StatusCode},
-    middleware::Next,
     response::{IntoResponse, Response},
 };
 use tracing::Span;
 
 pub use self::{
     error_pages::error_pages,
-    security_headers::{CONTENT_SECURITY_POLICY, SecurityHeaders, security_headers},
+    security_headers::{CONTENT_SECURITY_POLICY, security_headers},
 };
 use crate::{error::ErrorReport, routes::REQUEST_ID};
 
@@ -38,7 +37,7 @@ pub fn request_span(request: &Request<Body>) -> Span {
 /// Keeps an `x-request-id` set by a proxy in front of the app when it looks like one (at most 64
 /// letters, digits, `-`, `_` or `.`), and drops any other, so no client can put arbitrary text into
 /// the logs or onto error pages. The next layer gives a fresh id to requests without one.
-pub async fn drop_unusable_request_id(mut request: Request<Body>, next: Next) -> Response {
+pub fn drop_unusable_request_id(mut request: Request<Body>) -> Request<Body> {
     let usable = request.headers().get(REQUEST_ID).is_some_and(|id| {
         let id = id.as_bytes();
         !id.is_empty()
@@ -50,7 +49,7 @@ pub async fn drop_unusable_request_id(mut request: Request<Body>, next: Next) ->
     if !usable {
         request.headers_mut().remove(REQUEST_ID);
     }
-    next.run(request).await
+    request
 }
 
 /// Turns a panic in a handler into a 500 that `error_pages` logs and renders like any other error.

@@ -19,12 +19,12 @@ mod table;
 
 use axum::{
     Router,
-    extract::DefaultBodyLimit,
+    extract::{DefaultBodyLimit, Request},
     http::{HeaderName, StatusCode},
-    middleware::{from_fn, from_fn_with_state},
+    middleware::from_fn_with_state,
 };
 use axum_messages::MessagesManagerLayer;
-use tower::ServiceBuilder;
+use tower::{ServiceBuilder, util::MapRequestLayer};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
@@ -41,7 +41,7 @@ use crate::{
     app::AppState,
     assets,
     error::AppError,
-    middleware::{self, SecurityHeaders},
+    middleware,
     paths, session,
 };
 
@@ -69,7 +69,6 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
     let (health, _) = health::routes().into_parts();
     let (static_files, _) = static_files().into_parts();
 
-    let security_headers = SecurityHeaders::new(state.config.server.hsts);
     let router = Router::new()
         .merge(pages)
         .merge(health)
@@ -77,7 +76,9 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
         .fallback(not_found)
         .layer(
             ServiceBuilder::new()
-                .layer(from_fn(middleware::drop_unusable_request_id))
+                .layer(MapRequestLayer::new(
+                    middleware::drop_unusable_request_id as fn(Request) -> Request,
+                ))
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http()
@@ -88,10 +89,7 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
                         .on_failure(()),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(from_fn_with_state(
-                    security_headers,
-                    middleware::security_headers,
-                ))
+                .layer(middleware::security_headers(state.config.server.hsts))
                 // gzip only: static files come pre-compressed with brotli (src/assets.rs), and for a
                 // page of a few kilobytes brotli saves a few bytes more than gzip at about half its
                 // throughput (measured with `just bench`).

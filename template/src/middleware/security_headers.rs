@@ -9,12 +9,8 @@
 //! - `Strict-Transport-Security` when `server.hsts` is on (production): browsers remember to use
 //!   HTTPS only. Never on plain HTTP, where it would lock a developer out of `http://localhost`.
 
-use axum::{
-    extract::{Request, State},
-    http::{HeaderName, HeaderValue, header},
-    middleware::Next,
-    response::Response,
-};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Response, header};
+use tower::util::MapResponseLayer;
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
     style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
@@ -22,25 +18,27 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
-/// Which optional headers to send.
-#[derive(Debug, Clone, Copy)]
-pub struct SecurityHeaders {
-    hsts: bool,
+/// The layer adding the headers to every response; `Strict-Transport-Security` too when `hsts`.
+/// (A plain function over the response, for any body type: no boxing or cloning per request.)
+pub fn security_headers<B>(hsts: bool) -> MapResponseLayer<fn(Response<B>) -> Response<B>> {
+    MapResponseLayer::new(if hsts { with_hsts } else { without_hsts })
 }
 
-impl SecurityHeaders {
-    pub fn new(hsts: bool) -> Self {
-        Self { hsts }
-    }
+fn without_hsts<B>(mut response: Response<B>) -> Response<B> {
+    insert_missing(response.headers_mut());
+    response
 }
 
-pub async fn security_headers(
-    State(settings): State<SecurityHeaders>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let mut response = next.run(request).await;
+fn with_hsts<B>(mut response: Response<B>) -> Response<B> {
     let headers = response.headers_mut();
+    insert_missing(headers);
+    headers
+        .entry(header::STRICT_TRANSPORT_SECURITY)
+        .or_insert(HeaderValue::from_static(HSTS));
+    response
+}
+
+fn insert_missing(headers: &mut HeaderMap) {
     let always: [(HeaderName, &'static str); 5] = [
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -56,10 +54,4 @@ pub async fn security_headers(
             .entry(name)
             .or_insert(HeaderValue::from_static(value));
     }
-    if settings.hsts {
-        headers
-            .entry(header::STRICT_TRANSPORT_SECURITY)
-            .or_insert(HeaderValue::from_static(HSTS));
-    }
-    response
 }
