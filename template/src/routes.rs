@@ -37,13 +37,7 @@ use tower_http::{
 use tracing::Level;
 
 pub use self::table::{RouteInfo, RouteTable, Routes};
-use crate::{
-    app::AppState,
-    assets,
-    error::AppError,
-    middleware,
-    paths, session,
-};
+use crate::{app::AppState, assets, error::AppError, middleware, paths, session};
 
 /// The header carrying each request's id, in requests and responses.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
