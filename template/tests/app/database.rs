@@ -1,6 +1,9 @@
 //! The connection pool is set up as `src/db.rs` promises, on every connection.
 
-use sea_orm::sqlx::{self, Connection as _};
+use sea_orm::sqlx::{
+    self, Connection as _,
+    sqlite::{Sqlite, SqliteConnection},
+};
 
 use crate::{app::db::Backend, helpers::TestApp};
 
@@ -18,29 +21,23 @@ async fn sqlite_settings_hold_on_every_pooled_connection() {
         connections.push(pool.acquire().await.unwrap());
     }
     for connection in &mut connections {
-        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&mut **connection)
-            .await
-            .unwrap();
-        let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
-            .fetch_one(&mut **connection)
-            .await
-            .unwrap();
-        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-            .fetch_one(&mut **connection)
-            .await
-            .unwrap();
-        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
-            .fetch_one(&mut **connection)
-            .await
-            .unwrap();
-
-        assert_eq!(journal, "wal");
-        assert_eq!(busy_timeout, 5000);
-        assert_eq!(foreign_keys, 1);
-        assert_eq!(synchronous, 1, "NORMAL");
+        assert_eq!(pragma::<String>(connection, "journal_mode").await, "wal");
+        assert_eq!(pragma::<i64>(connection, "busy_timeout").await, 5000);
+        assert_eq!(pragma::<i64>(connection, "foreign_keys").await, 1);
+        assert_eq!(pragma::<i64>(connection, "synchronous").await, 1, "NORMAL");
         connection.ping().await.unwrap();
     }
+}
+
+/// The value of `PRAGMA name` on one connection.
+async fn pragma<T>(connection: &mut SqliteConnection, name: &str) -> T
+where
+    T: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + Send + Unpin,
+{
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("PRAGMA {name}")))
+        .fetch_one(connection)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

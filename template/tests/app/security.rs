@@ -194,46 +194,38 @@ fn the_development_configuration_is_allowed_outside_production() {
     assert!(config.check().is_ok());
 }
 
-#[test]
-fn a_setting_that_would_break_the_app_is_refused_at_load() {
+/// Loads the test configuration with `toml` as the `--config` file, and returns why it failed.
+fn refusal_of(toml: &str) -> String {
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("local.toml");
-    std::fs::write(&file, "[session]\ncleanup_interval_secs = 0\n").unwrap();
-
+    std::fs::write(&file, toml).unwrap();
     let refused = Config::load_for(Environment::Test, Some(&file)).unwrap_err();
+    format!("{refused:#}")
+}
 
-    let message = format!("{refused:#}");
+#[test]
+fn a_setting_that_would_break_the_app_is_refused_at_load() {
+    let refused = refusal_of("[session]\ncleanup_interval_secs = 0\n");
+
     assert!(
-        message.contains("session.cleanup_interval_secs must be above 0"),
-        "{message}"
+        refused.contains("session.cleanup_interval_secs must be above 0"),
+        "{refused}"
     );
 }
 
 #[test]
 fn a_typo_in_a_section_is_refused_at_load() {
-    let folder = tempfile::tempdir().unwrap();
-    let file = folder.path().join("local.toml");
-    std::fs::write(&file, "[server]\nprot = 8080\n").unwrap();
+    let refused = refusal_of("[server]\nprot = 8080\n");
 
-    let refused = Config::load_for(Environment::Test, Some(&file)).unwrap_err();
-
-    assert!(
-        format!("{refused:#}").contains("unknown field `prot`"),
-        "{refused:#}"
-    );
+    assert!(refused.contains("unknown field `prot`"), "{refused}");
 }
 
 #[test]
 fn shutdown_must_leave_time_for_the_longest_request() {
-    let folder = tempfile::tempdir().unwrap();
-    let file = folder.path().join("local.toml");
-    std::fs::write(
-        &file,
-        "[server]\nrequest_timeout_secs = 30\nshutdown_timeout_secs = 10\n",
-    )
-    .unwrap();
+    let refused = refusal_of("[server]\nrequest_timeout_secs = 30\nshutdown_timeout_secs = 10\n");
 
-    let refused = Config::load_for(Environment::Test, Some(&file)).unwrap_err();
-
-    assert!(format!("{refused:#}").contains("shutdown_timeout_secs must be at least"));
+    assert!(
+        refused.contains("shutdown_timeout_secs must be at least"),
+        "{refused}"
+    );
 }
