@@ -21,7 +21,7 @@ use crate::{
     htmx::HxRequest,
     views::{
         self,
-        components::flash::{FLASH_REGION_ID, Flash, FlashLevel, FlashMessage},
+        components::flash::{Flash, FlashLevel, FlashMessages},
         layout::{Layout, LayoutData},
     },
 };
@@ -91,11 +91,7 @@ impl Page {
         if hx.wants_fragment() {
             return views::render(view! {
                 {content}
-                {(!flashes.is_empty()).then(|| view! {
-                    <div id=FLASH_REGION_ID hx-swap-oob="true">
-                        {flashes.into_iter().map(|flash| view! { <FlashMessage flash /> }).collect_view()}
-                    </div>
-                })}
+                {(!flashes.is_empty()).then(|| view! { <FlashMessages flashes out_of_band=true /> })}
             });
         }
         let data = LayoutData {

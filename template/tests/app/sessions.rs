@@ -20,7 +20,7 @@ use crate::{
         routes::Routes,
         session::{DbSessionStore, store::entity::Entity as Sessions},
     },
-    helpers::{TestApp, html, select, text_of},
+    helpers::{TestApp, fragment, html, select, select_one, text_of},
 };
 
 #[derive(Debug, TypedPath)]
@@ -93,12 +93,14 @@ async fn an_htmx_fragment_brings_pending_flash_messages_out_of_band() {
 
     let response = app.htmx_get(paths::About).await;
 
-    let body = response.text();
-    assert!(
-        body.contains(r#"id="flash-messages" hx-swap-oob="true""#),
-        "{body}"
+    let fragment = fragment(&response);
+    let region = select_one(&fragment, "#flash-messages[hx-swap-oob=true]");
+    assert_eq!(
+        region.attr("aria-live"),
+        Some("polite"),
+        "the whole region, not a bare div"
     );
-    assert!(body.contains("Saved."));
+    assert!(region.text().any(|text| text.contains("Saved.")));
 }
 
 #[tokio::test]

@@ -45,10 +45,18 @@ impl Flash {
 }
 
 /// The region holding the flash messages of the current page, announced by screen readers.
+///
+/// `out_of_band` marks it for htmx to swap in place of the page's region when it comes with a
+/// fragment (`hx-swap-oob`).
 #[component]
-pub fn FlashMessages(flashes: Vec<Flash>) -> impl IntoView {
+pub fn FlashMessages(flashes: Vec<Flash>, #[prop(optional)] out_of_band: bool) -> impl IntoView {
     view! {
-        <div id=FLASH_REGION_ID class="flex flex-col gap-2 empty:hidden" aria-live="polite">
+        <div
+            id=FLASH_REGION_ID
+            class="flex flex-col gap-2 empty:hidden"
+            aria-live="polite"
+            hx-swap-oob=out_of_band.then_some("true")
+        >
             {flashes.into_iter().map(|flash| view! { <FlashMessage flash/> }).collect_view()}
         </div>
     }
