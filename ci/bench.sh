@@ -4,9 +4,9 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 if ! command -v wrk >/dev/null; then
-    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    if can_apt_install; then
         say "installing wrk from the system packages"
-        apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+        as_root apt-get update -qq && as_root apt-get install -y -qq wrk >/dev/null
     else
         die "the bench needs wrk: apt-get install wrk, or brew install wrk"
     fi

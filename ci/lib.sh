@@ -91,6 +91,23 @@ generate() {
     cargo generate --path "$ROOT" --silent --vcs none --destination "$destination" "$@"
 }
 
+# as_root COMMAND…: runs the command as root, directly or through passwordless sudo. Fails, without
+# running anything, when neither is possible. Used to install system packages.
+as_root() {
+    if [ "$(id -u)" = 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+        sudo -n "$@"
+    else
+        return 1
+    fi
+}
+
+# Whether system packages can be installed here (apt-get, as root or through passwordless sudo).
+can_apt_install() {
+    command -v apt-get >/dev/null && as_root true
+}
+
 # "database=postgres auth=false" → "-d database=postgres -d auth=false"
 defines() {
     local option

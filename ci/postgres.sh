@@ -27,11 +27,9 @@ start_installed() {
 
 install() {
     [ "${TENSHU_INSTALL_SERVICES:-0}" = 1 ] || return 1
-    command -v apt-get >/dev/null || return 1
+    can_apt_install || return 1
     say "installing Postgres from the system packages"
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo -n"
-    $sudo apt-get update -qq && $sudo apt-get install -y -qq postgresql >/dev/null
+    as_root apt-get update -qq && as_root apt-get install -y -qq postgresql >/dev/null
 }
 
 if ! answers; then

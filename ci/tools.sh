@@ -28,12 +28,12 @@ fi
 # The system's Node.js is installed only when it is recent enough (Debian 12 ships 18).
 node_hint="the generated apps build their CSS with npm: install Node.js 20 or later (https://nodejs.org)"
 if ! command -v npm >/dev/null; then
-    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-        apt-get update -qq
+    if can_apt_install; then
+        as_root apt-get update -qq
         candidate=$(apt-cache policy nodejs | sed -n 's/ *Candidate: \([0-9]*\).*/\1/p')
         [ "${candidate:-0}" -ge 20 ] || die "$node_hint (the system packages offer ${candidate:-none})"
         say "installing Node.js and npm from the system packages"
-        apt-get install -y -qq nodejs npm >/dev/null
+        as_root apt-get install -y -qq nodejs npm >/dev/null
     else
         die "$node_hint"
     fi

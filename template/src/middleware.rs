@@ -10,6 +10,7 @@ use axum::{
     http::{Request, StatusCode},
     response::{IntoResponse, Response},
 };
+use tower::util::MapRequestLayer;
 use tracing::Span;
 
 pub use self::{
@@ -34,10 +35,15 @@ pub fn request_span(request: &Request<Body>) -> Span {
     )
 }
 
-/// Keeps an `x-request-id` set by a proxy in front of the app when it looks like one (at most 64
-/// letters, digits, `-`, `_` or `.`), and drops any other, so no client can put arbitrary text into
-/// the logs or onto error pages. The next layer gives a fresh id to requests without one.
-pub fn drop_unusable_request_id(mut request: Request<Body>) -> Request<Body> {
+/// The layer that keeps an `x-request-id` set by a proxy in front of the app when it looks like
+/// one (at most 64 letters, digits, `-`, `_` or `.`), and drops any other, so no client can put
+/// arbitrary text into the logs or onto error pages. The next layer gives a fresh id to requests
+/// without one. (A plain function over the request: no boxing or cloning per request.)
+pub fn drop_unusable_request_ids() -> MapRequestLayer<fn(Request<Body>) -> Request<Body>> {
+    MapRequestLayer::new(drop_unusable_request_id)
+}
+
+fn drop_unusable_request_id(mut request: Request<Body>) -> Request<Body> {
     let usable = request.headers().get(REQUEST_ID).is_some_and(|id| {
         let id = id.as_bytes();
         !id.is_empty()

@@ -19,12 +19,12 @@ mod table;
 
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, Request},
+    extract::DefaultBodyLimit,
     http::{HeaderName, StatusCode},
     middleware::from_fn_with_state,
 };
 use axum_messages::MessagesManagerLayer;
-use tower::{ServiceBuilder, util::MapRequestLayer};
+use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
@@ -70,9 +70,7 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
         .fallback(not_found)
         .layer(
             ServiceBuilder::new()
-                .layer(MapRequestLayer::new(
-                    middleware::drop_unusable_request_id as fn(Request) -> Request,
-                ))
+                .layer(middleware::drop_unusable_request_ids())
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http()
@@ -113,8 +111,8 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
 /// when the server restarts (see `static/js/dev-reload.js`, which the layout then includes).
 /// tower-livereload's inline script injection is off: the Content-Security-Policy forbids it.
 #[cfg(feature = "livereload")]
-fn live_reload() -> tower_livereload::LiveReloadLayer<fn(&Request) -> bool> {
-    let never_inject: fn(&Request) -> bool = |_| false;
+fn live_reload() -> tower_livereload::LiveReloadLayer<fn(&axum::extract::Request) -> bool> {
+    let never_inject: fn(&axum::extract::Request) -> bool = |_| false;
     tower_livereload::LiveReloadLayer::new()
         .custom_prefix("/_dev/livereload")
         .request_predicate(never_inject)

@@ -11,8 +11,8 @@ use crate::config::{LogConfig, LogFormat};
 
 /// Installs the global subscriber. `RUST_LOG`, when set, replaces the configured filter.
 ///
-/// Fails when the filter in use is not valid, rather than logging less than asked. Calling it twice is harmless: the second call
-/// keeps the first subscriber.
+/// Fails when the filter in use is not valid, rather than logging less than asked. Calling it twice
+/// is harmless: the second call keeps the first subscriber.
 pub fn init(config: &LogConfig) -> anyhow::Result<()> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(directives) => EnvFilter::try_new(&directives)

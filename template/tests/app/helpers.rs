@@ -87,7 +87,7 @@ impl TestApp {
 
     /// SQLite or Postgres, as the test configuration says.
     pub fn backend(&self) -> Backend {
-        self.database.backend
+        self.state.backend
     }
 
     /// `GET path`, as a browser would (asking for HTML).
