@@ -18,10 +18,15 @@ use tokio_util::sync::CancellationToken;
 use tower_sessions::cookie::Key;
 
 use crate::{
+    auth::{password::Passwords, rate_limit::RateLimits},
     config::Config,
     db::{self, Backend},
+    mail::Mailer,
     session,
 };
+
+/// How often idle rate-limit counters are forgotten.
+const RATE_LIMIT_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 /// How long [`Services::stop`] waits for each service.
 pub const STOP_STEP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -36,6 +41,11 @@ pub struct App {
     pub backend: Backend,
     /// Signs session cookies; derived from `secret_key`.
     pub session_key: Key,
+    /// Hashes and verifies passwords, a few at a time.
+    pub passwords: Passwords,
+    /// Counts sign-in attempts, reset requests and verification resends.
+    pub rate_limits: Arc<RateLimits>,
+    pub mailer: Mailer,
 }
 
 /// The state every handler receives: one `Arc` around [`App`], dereferencing to it.
@@ -74,15 +84,29 @@ impl Services {
                 .context("could not apply the database migrations")?;
         }
 
+        let passwords = Passwords::new(&config.auth)?;
+        let rate_limits = Arc::new(RateLimits::new(&config.auth.rate_limit));
+        let mailer = Mailer::new(&config.mail, &config.server.public_url)
+            .context("could not set up mail")?;
+
         let stopping = CancellationToken::new();
-        let background = vec![(
-            "session cleanup",
-            session::spawn_cleanup(
-                db.clone(),
-                Duration::from_secs(config.session.cleanup_interval_secs),
-                stopping.clone(),
+        let background = vec![
+            (
+                "session cleanup",
+                session::spawn_cleanup(
+                    db.clone(),
+                    Duration::from_secs(config.session.cleanup_interval_secs),
+                    stopping.clone(),
+                ),
             ),
-        )];
+            (
+                "rate limit sweep",
+                spawn_every(RATE_LIMIT_SWEEP_INTERVAL, stopping.clone(), {
+                    let rate_limits = Arc::clone(&rate_limits);
+                    move || rate_limits.forget_idle()
+                }),
+            ),
+        ];
 
         Ok(Self {
             state: AppState(Arc::new(App {
@@ -90,6 +114,9 @@ impl Services {
                 db,
                 backend,
                 session_key,
+                passwords,
+                rate_limits,
+                mailer,
             })),
             stopping,
             background,
@@ -122,4 +149,21 @@ impl Services {
         }
         tracing::info!("services stopped");
     }
+}
+
+/// Runs `work` every `interval` until `stopping` is cancelled.
+fn spawn_every(
+    interval: Duration,
+    stopping: CancellationToken,
+    work: impl Fn() + Send + 'static,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(interval);
+        loop {
+            tokio::select! {
+                () = stopping.cancelled() => break,
+                _ = ticks.tick() => work(),
+            }
+        }
+    })
 }

@@ -5,6 +5,7 @@
 //! app migrate up|down|status|fresh
 //! app routes                # every route, its method and handler
 //! app secret                # a fresh value for APP_SECRET_KEY
+//! app user create EMAIL [--admin]   # an account, with a random password printed once
 //! ```
 
 use std::{path::PathBuf, process::ExitCode};
@@ -12,10 +13,15 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use sea_orm::SqlErr;
+use secrecy::{ExposeSecret as _, SecretString};
+
 use crate::{
     app::Services,
+    auth::password::Passwords,
     config::{Config, Environment},
-    db, routes, server, telemetry,
+    db, models, routes, server, telemetry,
 };
 
 #[derive(Debug, Parser)]
@@ -42,6 +48,22 @@ pub enum Command {
     Routes,
     /// Print a new random secret key for `APP_SECRET_KEY`.
     Secret,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserAction {
+    /// Create a confirmed account and print its random password (change it after signing in).
+    Create {
+        email: String,
+        /// Give the account the admin role.
+        #[arg(long)]
+        admin: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
@@ -91,7 +113,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             print!("{}", routes::table());
             return Ok(());
         }
-        Command::Serve | Command::Migrate { .. } => {}
+        Command::Serve | Command::Migrate { .. } | Command::User { .. } => {}
     }
 
     let config = Config::load(cli.config.as_deref())?;
@@ -99,6 +121,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(config).await,
         Command::Migrate { action } => migrate(&config, action).await,
+        Command::User { action } => user(&config, action).await,
         Command::Routes | Command::Secret => Ok(()),
     }
 }
@@ -141,6 +164,48 @@ async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
     };
     db.close().await.context("could not close the database")?;
     result
+}
+
+async fn user(config: &Config, action: UserAction) -> anyhow::Result<()> {
+    let UserAction::Create { email, admin } = action;
+    anyhow::ensure!(
+        email.contains('@') && email.trim().len() > 2,
+        "{email:?} is not an email address"
+    );
+    let password = {
+        let mut bytes = [0_u8; 18];
+        getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        SecretString::from(URL_SAFE_NO_PAD.encode(bytes))
+    };
+    let password_hash = Passwords::new(&config.auth)?.hash(&password).await?;
+    let db = db::connect(&config.database)
+        .await
+        .context("could not connect to the database")?;
+    if config.database.migrate_on_start {
+        db::migrate_up(&db).await?;
+    }
+    let created = models::user::create(
+        &db,
+        models::user::NewUser {
+            email: email.clone(),
+            password_hash,
+            is_admin: admin,
+            verified: true,
+        },
+    )
+    .await;
+    db.close().await.context("could not close the database")?;
+    let user = match created {
+        Ok(user) => user,
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            anyhow::bail!("an account with the email {email} exists already")
+        }
+        Err(error) => return Err(error).context("could not create the account"),
+    };
+    let role = if user.is_admin { "admin" } else { "user" };
+    println!("created {role} {}", user.email);
+    println!("password: {}", password.expose_secret());
+    Ok(())
 }
 
 #[cfg(test)]

@@ -89,6 +89,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub session: SessionConfig,
+    pub auth: AuthConfig,
+    pub mail: MailConfig,
     pub log: LogConfig,
 }
 
@@ -106,6 +108,11 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     /// Send `Strict-Transport-Security`: only when the app is reached over HTTPS.
     pub hsts: bool,
+    /// The address people reach the app at, for links in emails: `https://example.com`.
+    pub public_url: String,
+    /// Behind a reverse proxy, the header in which it passes the client's IP address
+    /// (`x-forwarded-for`, `x-real-ip`); empty when clients connect directly.
+    pub client_ip_header: String,
 }
 
 impl ServerConfig {
@@ -147,6 +154,83 @@ pub struct SessionConfig {
     pub expiry_days: i64,
     /// How often expired sessions are deleted from the database.
     pub cleanup_interval_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Passwords shorter than this many characters are refused.
+    pub password_min_chars: usize,
+    /// Passwords longer than this many characters are refused (hashing cost stays bounded).
+    pub password_max_chars: usize,
+    /// argon2id memory cost in KiB (OWASP's baseline: 19456, with 2 iterations).
+    pub argon2_memory_kib: u32,
+    /// argon2id iterations.
+    pub argon2_iterations: u32,
+    /// At most this many passwords are hashed at once; 0 means half the CPU cores (at least one).
+    /// Hashing is deliberately slow: a burst of sign-ins waits here instead of slowing pages.
+    pub max_concurrent_hashes: usize,
+    /// "Remember me" keeps a session this many days after its last use; without it, the session
+    /// ends when the browser closes.
+    pub remember_days: i64,
+    /// A password reset link works for this many minutes.
+    pub reset_token_minutes: i64,
+    /// An email verification link works for this many hours.
+    pub verify_token_hours: i64,
+    pub rate_limit: RateLimitConfig,
+}
+
+/// Limits on sign-in attempts, password reset requests and verification resends, each counted
+/// separately.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// At most this many per minute for one email address from one IP address.
+    pub per_email_and_ip_per_minute: u32,
+    /// At most this many every three minutes from one IP address, whatever the email.
+    pub per_ip_per_3_minutes: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// `smtp` sends; `outbox` writes each message to `outbox_dir` instead, browsable at
+    /// `/dev/mail` in development.
+    pub transport: MailTransport,
+    /// The sender of every email: `My App <hello@example.com>`.
+    pub from: String,
+    pub outbox_dir: String,
+    pub smtp: SmtpConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    Smtp,
+    Outbox,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    /// Empty for a server without authentication.
+    pub username: String,
+    pub password: SecretString,
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// TLS from the first byte (usually port 465).
+    Tls,
+    /// Plain connection upgraded with STARTTLS, which is required (usually port 587).
+    Starttls,
+    /// No encryption: only for a mail catcher on this machine.
+    None,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -213,6 +297,7 @@ impl Config {
     /// Values that would make the app fail later, refused now with the key to fix.
     fn validate(&self) -> anyhow::Result<()> {
         let database = &self.database;
+        let auth = &self.auth;
         let checks = [
             (
                 self.server.request_timeout_secs > 0,
@@ -243,6 +328,35 @@ impl Config {
                 self.session.cleanup_interval_secs > 0,
                 "session.cleanup_interval_secs must be above 0",
             ),
+            (
+                self.server.public_url.starts_with("http://")
+                    || self.server.public_url.starts_with("https://"),
+                "server.public_url must start with http:// or https://",
+            ),
+            (
+                auth.password_min_chars >= 8 && auth.password_min_chars <= auth.password_max_chars,
+                "auth.password_min_chars must be at least 8 and at most auth.password_max_chars",
+            ),
+            (
+                auth.password_max_chars <= 1024,
+                "auth.password_max_chars must be at most 1024",
+            ),
+            (
+                auth.remember_days > 0
+                    && auth.reset_token_minutes > 0
+                    && auth.verify_token_hours > 0,
+                "auth.remember_days, auth.reset_token_minutes and auth.verify_token_hours must be \
+                 above 0",
+            ),
+            (
+                auth.rate_limit.per_email_and_ip_per_minute > 0
+                    && auth.rate_limit.per_ip_per_3_minutes > 0,
+                "auth.rate_limit values must be above 0",
+            ),
+            (
+                self.mail.from.parse::<lettre::message::Mailbox>().is_ok(),
+                "mail.from must be an address such as `My App <hello@example.com>`",
+            ),
         ];
         for (valid, message) in checks {
             anyhow::ensure!(valid, "the configuration is not valid: {message}");
@@ -267,10 +381,27 @@ impl Config {
                 key.len()
             ));
         }
-        if self.environment == Environment::Production && !self.session.secure_cookie {
-            problems.push(
-                "session.secure_cookie is false: production cookies must be HTTPS-only".to_owned(),
-            );
+        if self.environment == Environment::Production {
+            if !self.session.secure_cookie {
+                problems.push(
+                    "session.secure_cookie is false: production cookies must be HTTPS-only"
+                        .to_owned(),
+                );
+            }
+            if self.server.public_url.contains("://localhost") {
+                problems.push(
+                    "server.public_url points to localhost: links in emails would not work; set \
+                     APP_SERVER__PUBLIC_URL to the address people use"
+                        .to_owned(),
+                );
+            }
+            if self.mail.transport == MailTransport::Outbox {
+                problems.push(
+                    "mail.transport is outbox: emails would never leave the server; set \
+                     APP_MAIL__TRANSPORT=smtp and the mail.smtp settings"
+                        .to_owned(),
+                );
+            }
         }
         problems
     }

@@ -18,7 +18,7 @@
 use std::sync::Arc;
 
 use axum::{
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 
@@ -31,6 +31,19 @@ pub enum AppError {
     /// 400: the request cannot be understood; the message says what to fix.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// 401: the visitor must sign in first (pages redirect to the sign-in form instead; see
+    /// `crate::auth::guards`).
+    #[error("sign-in required")]
+    Unauthorized,
+    /// 403: signed in, or not, this visitor may not do this; the message says why.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 413: the request body is over the configured limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// 429: too many attempts; the client may try again after this many seconds.
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
     /// 503: a service we depend on is down; the error says which, for the log.
     #[error("service unavailable: {0:#}")]
     Unavailable(anyhow::Error),
@@ -44,6 +57,10 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -52,10 +69,20 @@ impl AppError {
     /// The text a client may see.
     pub fn public_message(&self) -> String {
         match self {
-            Self::BadRequest(message) => message.clone(),
-            Self::NotFound | Self::Unavailable(_) | Self::Internal(_) => {
-                default_message(self.status()).to_owned()
-            }
+            Self::BadRequest(message) | Self::Forbidden(message) => message.clone(),
+            Self::TooManyRequests { retry_after_secs } => format!(
+                "Too many attempts: please wait {} and try again.",
+                match retry_after_secs {
+                    0 | 1 => "a second".to_owned(),
+                    secs @ 2..60 => format!("{secs} seconds"),
+                    secs => format!("{} minutes", secs.div_ceil(60)),
+                }
+            ),
+            Self::NotFound
+            | Self::Unauthorized
+            | Self::PayloadTooLarge
+            | Self::Unavailable(_)
+            | Self::Internal(_) => default_message(self.status()).to_owned(),
         }
     }
 }
@@ -71,6 +98,11 @@ impl From<sea_orm::DbErr> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut response = self.status().into_response();
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
         response.extensions_mut().insert(ErrorReport::from(self));
         response
     }
@@ -99,7 +131,12 @@ impl From<AppError> for ErrorReport {
         let public_message = error.public_message();
         let internal = match error {
             AppError::Internal(error) | AppError::Unavailable(error) => Some(Arc::new(error)),
-            AppError::NotFound | AppError::BadRequest(_) => None,
+            AppError::NotFound
+            | AppError::BadRequest(_)
+            | AppError::Unauthorized
+            | AppError::Forbidden(_)
+            | AppError::PayloadTooLarge
+            | AppError::TooManyRequests { .. } => None,
         };
         Self {
             public_message,

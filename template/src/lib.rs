@@ -18,6 +18,14 @@ pub mod server;
 pub mod db;
 /// Sessions stored in the app database, and flash messages on top of them.
 pub mod session;
+/// The tables: one sea-orm entity per table, with its queries.
+pub mod models;
+
+// Accounts and mail
+/// Registration, sign-in, email verification, password reset, guards, rate limits.
+pub mod auth;
+/// Emails written as leptos components, sent over SMTP or kept in a development outbox.
+pub mod mail;
 
 // HTTP
 /// Every URL of the app as a type: handlers receive them, views and redirects build links from them.
@@ -30,6 +38,8 @@ pub mod middleware;
 pub mod error;
 /// htmx: which requests want a fragment, and redirects htmx understands.
 pub mod htmx;
+/// The token every form carries against cross-site request forgery.
+pub mod csrf;
 /// Static files: embedded in release builds, served with content-hashed URLs.
 pub mod assets;
 

@@ -10,14 +10,18 @@
 
 use axum::{
     extract::FromRequestParts,
-    http::{header, request::Parts},
+    http::{StatusCode, header, request::Parts},
     response::{Html, IntoResponse, Response},
 };
 use axum_messages::{Level, Messages};
 use leptos::prelude::*;
 
+use tower_sessions::Session;
+
 use crate::{
     app::AppState,
+    auth::session::CurrentUser,
+    csrf::CsrfToken,
     htmx::HxRequest,
     views::{
         self,
@@ -35,6 +39,11 @@ pub struct Page {
     /// Taken out only when the page is rendered: a handler that fails after extracting `Page`
     /// leaves them for the next page.
     messages: Option<Messages>,
+    /// The signed-in user, for the navigation.
+    user: Option<CurrentUser>,
+    /// The session's CSRF token when someone is signed in: the sign-out button posts it, and
+    /// htmx sends it with every request.
+    csrf: Option<String>,
 }
 
 /// The request headers a page's HTML depends on, for the `Vary` response header: caches must not
@@ -49,7 +58,14 @@ impl Page {
             path,
             hx,
             messages: None,
+            user: None,
+            csrf: None,
         }
+    }
+
+    /// The signed-in user, if any.
+    pub fn user(&self) -> Option<&CurrentUser> {
+        self.user.as_ref()
     }
 
     /// What htmx said about the request.
@@ -72,6 +88,26 @@ impl Page {
             .into_response()
     }
 
+    /// Renders a page built around a form that replaces itself: htmx asked for the form alone
+    /// (the form is its own `hx-target`), a browser gets `around(form)` in the layout. The status
+    /// is 422 when the form comes back with errors.
+    pub fn render_form(
+        self,
+        title: impl Into<String>,
+        status: StatusCode,
+        form: AnyView,
+        around: impl FnOnce(AnyView) -> AnyView,
+    ) -> Response {
+        let content = if self.hx.wants_fragment() {
+            form
+        } else {
+            around(form)
+        };
+        let mut response = self.render(title, content);
+        *response.status_mut() = status;
+        response
+    }
+
     pub(crate) fn render_to_string(
         self,
         title: String,
@@ -82,6 +118,8 @@ impl Page {
             path,
             hx,
             messages,
+            user,
+            csrf,
         } = self;
         let flashes: Vec<Flash> = messages
             .into_iter()
@@ -99,6 +137,8 @@ impl Page {
             title,
             path,
             flashes,
+            user_email: user.map(|user| user.email.clone()),
+            csrf,
         };
         views::render(view! { <Layout data>{content}</Layout> })
     }
@@ -113,11 +153,18 @@ impl FromRequestParts<AppState> for Page {
     ) -> Result<Self, Self::Rejection> {
         // Route groups without a session have no flash messages: that is not an error.
         let messages = Messages::from_request_parts(parts, state).await.ok();
+        let user = parts.extensions.get::<CurrentUser>().cloned();
+        let csrf = match (&user, parts.extensions.get::<Session>()) {
+            (Some(_), Some(session)) => CsrfToken::of(session).await.ok().map(|token| token.0),
+            _ => None,
+        };
         Ok(Self {
             app_name: state.config.name.clone(),
             path: parts.uri.path().to_owned(),
             hx: HxRequest::from_headers(&parts.headers),
             messages,
+            user,
+            csrf,
         })
     }
 }

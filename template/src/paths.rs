@@ -29,6 +29,73 @@ pub struct Home;
 #[typed_path("/about")]
 pub struct About;
 
+// Accounts (`crate::routes::auth`, `crate::routes::account`). Tokens from emails travel in the
+// query string (`?token=…`), which the request logs leave out.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/register")]
+pub struct Register;
+
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login")]
+pub struct SignIn;
+
+impl SignIn {
+    /// The sign-in form, which sends the user on to `next` (a path of this site) afterwards.
+    pub fn with_next(next: &str) -> String {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("next", next)
+            .finish();
+        format!("{SignIn}?{query}")
+    }
+}
+
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/logout")]
+pub struct SignOut;
+
+/// The link in the verification email (`?token=…`).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/verify-email")]
+pub struct VerifyEmail;
+
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/resend-verification")]
+pub struct ResendVerification;
+
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/forgot-password")]
+pub struct ForgotPassword;
+
+/// The link in the password reset email (`?token=…`).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/reset-password")]
+pub struct ResetPassword;
+
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account")]
+pub struct Account;
+
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/password")]
+pub struct AccountPassword;
+
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/email")]
+pub struct AccountEmail;
+
+// Development tools, routed in development only
+/// The outbox: every email the app "sent" (`mail.transport = "outbox"`).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/dev/mail")]
+pub struct DevMail;
+
+/// One email of the outbox, its HTML part alone (shown in a sandboxed frame).
+#[derive(Debug, Clone, TypedPath, serde::Deserialize)]
+#[typed_path("/dev/mail/{id}/html")]
+pub struct DevMailHtml {
+    pub id: String,
+}
+
 // Probes for load balancers and orchestrators
 /// Answers 200 while the process runs.
 #[derive(Debug, Clone, Copy, TypedPath)]

@@ -2,7 +2,8 @@
 //!
 //! | group | routes | its own middleware |
 //! |---|---|---|
-//! | [`pages`] | HTML pages | sessions and flash messages |
+//! | [`pages`], [`auth`], [`account`] | HTML pages | sessions, flash messages, CSRF token check, signed-in user |
+//! | [`dev`] | `/dev/mail` | as pages; development only |
 //! | [`health`] | `/health`, `/ready` | none: probes stay cheap |
 //! | static files | `/static/…` ([`crate::assets`]) | long-lived caching |
 //!
@@ -13,6 +14,9 @@
 //! To add a page: a path type in [`crate::paths`], a handler in [`pages`] taking that type first,
 //! and one `.get(handler)` line in its `routes()`.
 
+pub mod account;
+pub mod auth;
+pub mod dev;
 pub mod health;
 pub mod pages;
 mod table;
@@ -21,7 +25,7 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     http::{HeaderName, StatusCode},
-    middleware::from_fn_with_state,
+    middleware::{from_fn, from_fn_with_state},
 };
 use axum_messages::MessagesManagerLayer;
 use tower::ServiceBuilder;
@@ -37,7 +41,14 @@ use tower_http::{
 use tracing::Level;
 
 pub use self::table::{RouteInfo, RouteTable, Routes};
-use crate::{app::AppState, assets, error::AppError, middleware, paths, session};
+use crate::{
+    app::AppState,
+    assets,
+    config::{Environment, MailTransport},
+    csrf,
+    error::AppError,
+    middleware, paths, session,
+};
 
 /// The header carrying each request's id, in requests and responses.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -50,9 +61,23 @@ pub fn router(state: AppState) -> Router {
 /// The app's router with `extra_pages` mounted beside the pages, under the same middleware.
 /// The tests use it to reach failure paths that no page has (a panic, a slow handler).
 pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
-    let (pages, _) = pages::routes()
+    let config = &state.config;
+    let dev_tools = config.environment == Environment::Development
+        && config.mail.transport == MailTransport::Outbox;
+    let (pages, _) = pages_routes()
+        .merge(if dev_tools {
+            dev::routes()
+        } else {
+            Routes::new()
+        })
         .merge(extra_pages)
-        // Layers run bottom to top: the session is loaded before the flash messages read it.
+        // Layers run bottom to top: the session is loaded first, then the flash messages, the
+        // CSRF check of form posts, and the signed-in user.
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::auth::session::load_current_user,
+        ))
+        .route_layer(from_fn(csrf::verify))
         .layer(MessagesManagerLayer)
         .layer(session::layer(
             &state.config,
@@ -120,11 +145,18 @@ fn live_reload() -> tower_livereload::LiveReloadLayer<fn(&axum::extract::Request
 
 /// Every route, for `app routes` and the tests.
 pub fn table() -> RouteTable {
-    let (_, table) = pages::routes()
+    let (_, table) = pages_routes()
         .merge(health::routes())
         .merge(static_files())
         .into_parts();
     table
+}
+
+/// The HTML pages: the site's own, the account pages.
+fn pages_routes() -> Routes<AppState> {
+    pages::routes()
+        .merge(auth::routes())
+        .merge(account::routes())
 }
 
 fn static_files() -> Routes<AppState> {

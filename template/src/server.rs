@@ -32,9 +32,13 @@ pub async fn serve(
     grace: Duration,
 ) -> anyhow::Result<bool> {
     let stop_accepting = CancellationToken::new();
-    let server = axum::serve(listener, router)
-        .with_graceful_shutdown(stop_accepting.clone().cancelled_owned())
-        .into_future();
+    // The peer address reaches handlers as `ConnectInfo` (rate limits count by it).
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop_accepting.clone().cancelled_owned())
+    .into_future();
     tokio::pin!(server);
 
     tokio::select! {

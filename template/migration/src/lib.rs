@@ -13,6 +13,7 @@ use sea_orm_migration::MigrationTrait;
 pub use sea_orm_migration::{MigrationStatus, MigratorTrait};
 
 mod m20260101_000001_create_sessions;
+mod m20260201_000001_create_users;
 
 /// The app's migrations, oldest first.
 #[derive(Debug)]
@@ -21,6 +22,9 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260101_000001_create_sessions::Migration)]
+        vec![
+            Box::new(m20260101_000001_create_sessions::Migration),
+            Box::new(m20260201_000001_create_users::Migration),
+        ]
     }
 }

@@ -1,3 +1,4 @@
 //! Pieces several pages share.
 
 pub mod flash;
+pub mod form;

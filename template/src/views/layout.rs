@@ -3,9 +3,12 @@
 use leptos::prelude::*;
 
 use crate::{
-    assets,
-    paths::{About, Home},
-    views::components::flash::{Flash, FlashMessages},
+    assets, csrf,
+    paths::{About, Account, Home, Register, SignIn, SignOut},
+    views::components::{
+        flash::{Flash, FlashMessages},
+        form::CsrfField,
+    },
 };
 
 /// htmx settings (read by htmx from this meta tag):
@@ -29,6 +32,10 @@ pub struct LayoutData {
     /// The requested path, which marks the current navigation link.
     pub path: String,
     pub flashes: Vec<Flash>,
+    /// The signed-in user's email, if someone is signed in.
+    pub user_email: Option<String>,
+    /// The CSRF token, when the page has a session (signed in): htmx sends it as a header.
+    pub csrf: Option<String>,
 }
 
 #[component]
@@ -38,7 +45,13 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
         title,
         path,
         flashes,
+        user_email,
+        csrf,
     } = data;
+    // JSON for htmx's hx-headers attribute; the token is base64url, so it needs no escaping.
+    let hx_headers = csrf
+        .as_ref()
+        .map(|token| format!(r#"{{"{}":"{token}"}}"#, csrf::HEADER));
     let document_title = if title.is_empty() {
         app_name.clone()
     } else {
@@ -58,9 +71,9 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
                 {cfg!(feature = "livereload")
                     .then(|| view! { <script src=assets::url("/js/dev-reload.js") defer></script> })}
             </head>
-            <body class="flex min-h-screen flex-col bg-base-200 text-base-content" hx-boost="true">
+            <body class="flex min-h-screen flex-col bg-base-200 text-base-content" hx-boost="true" hx-headers=hx_headers>
                 <a href="#main" class="skip-link btn btn-primary btn-sm">"Skip to content"</a>
-                <Header app_name=app_name.clone() path=path />
+                <Header app_name=app_name.clone() path=path user_email csrf />
                 <main id="main" class="mx-auto w-full max-w-5xl flex-1 px-4 py-8 sm:px-6">
                     <FlashMessages flashes />
                     {children()}
@@ -77,7 +90,12 @@ fn navigation() -> [(String, &'static str); 2] {
 }
 
 #[component]
-fn Header(app_name: String, path: String) -> impl IntoView {
+fn Header(
+    app_name: String,
+    path: String,
+    user_email: Option<String>,
+    csrf: Option<String>,
+) -> impl IntoView {
     view! {
         <header class="navbar bg-base-100 px-4 shadow-sm sm:px-6">
             <div class="flex-1">
@@ -100,9 +118,40 @@ fn Header(app_name: String, path: String) -> impl IntoView {
                             }
                         })
                         .collect_view()}
+                    <AccountMenu user_email csrf path=path.clone() />
                 </ul>
             </nav>
         </header>
+    }
+}
+
+/// Sign-in and registration links, or the account link and the sign-out button.
+#[component]
+fn AccountMenu(user_email: Option<String>, csrf: Option<String>, path: String) -> impl IntoView {
+    match (user_email, csrf) {
+        (Some(email), Some(csrf)) => {
+            let account = Account.to_string();
+            let current = (account == path).then_some("page");
+            view! {
+                <li>
+                    <a href=account aria-current=current class:menu-active=current.is_some() title=email>
+                        "Account"
+                    </a>
+                </li>
+                <li>
+                    <form method="post" action=SignOut.to_string() class="p-0">
+                        <CsrfField token=csrf />
+                        <button type="submit" class="btn btn-ghost btn-sm">"Sign out"</button>
+                    </form>
+                </li>
+            }
+            .into_any()
+        }
+        _ => view! {
+            <li><a href=SignIn.to_string()>"Sign in"</a></li>
+            <li><a href=Register.to_string() class="btn btn-primary btn-sm">"Register"</a></li>
+        }
+        .into_any(),
     }
 }
 

@@ -2,5 +2,8 @@
 //! and renders it inside [`crate::views::layout::Layout`].
 
 pub mod about;
+pub mod account;
+pub mod auth;
+pub mod dev_mail;
 pub mod error;
 pub mod home;

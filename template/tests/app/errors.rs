@@ -104,8 +104,14 @@ async fn a_json_client_gets_json_errors() {
 #[tokio::test]
 async fn a_wrong_method_gets_a_405_page_that_says_what_is_allowed() {
     let app = TestApp::spawn().await;
+    // With a valid CSRF token: without one, any POST is refused first (403).
+    let token = app.csrf_token("/login").await;
 
-    let response = app.server.post(&paths::About.to_string()).await;
+    let response = app
+        .server
+        .post(&paths::About.to_string())
+        .add_header("x-csrf-token", token.as_str())
+        .await;
 
     response.assert_status(StatusCode::METHOD_NOT_ALLOWED);
     let allow = response.header("allow");
@@ -161,10 +167,12 @@ async fn a_panicking_handler_becomes_a_500_page_without_the_panic_message() {
 #[tokio::test]
 async fn an_unreadable_form_gets_a_4xx_page_without_the_parser_message() {
     let app = TestApp::spawn_with_routes(failing_routes()).await;
+    let token = app.csrf_token("/login").await;
 
     let response = app
         .server
         .post(&FormPath.to_string())
+        .add_header("x-csrf-token", token.as_str())
         .add_header("accept", "text/html")
         .text("age=not-a-number")
         .content_type("application/x-www-form-urlencoded")
@@ -186,10 +194,12 @@ async fn an_unreadable_form_gets_a_4xx_page_without_the_parser_message() {
 async fn a_body_over_the_limit_gets_a_413_page() {
     let app = TestApp::spawn_with_routes(failing_routes()).await;
     let limit = app.state.config.server.body_limit_bytes;
+    let token = app.csrf_token("/login").await;
 
     let response = app
         .server
         .post(&FormPath.to_string())
+        .add_header("x-csrf-token", token.as_str())
         .add_header("accept", "text/html")
         .text(format!("age={}", "9".repeat(limit)))
         .content_type("application/x-www-form-urlencoded")

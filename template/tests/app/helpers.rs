@@ -23,17 +23,22 @@ use crate::app::{
     app::{AppState, Services},
     config::{Config, Environment, LogConfig, LogFormat},
     db::{self, Backend},
+    models::user::{self, NewUser},
     routes::{self, Routes},
     telemetry,
 };
+use crate::smtp::{self, Inbox};
 
 /// The app, booted for one test.
 pub struct TestApp {
     /// Sends requests straight to the router (no socket) and keeps cookies between them.
     pub server: TestServer,
     pub state: AppState,
+    /// What the app sent to its SMTP server (a real one, started for this test).
+    pub mail: Inbox,
     services: Option<Services>,
-    database: TestDatabase,
+    /// `None` for a second client of another test's app, which owns the database.
+    database: Option<TestDatabase>,
 }
 
 impl TestApp {
@@ -60,6 +65,8 @@ impl TestApp {
         let mut config = test_config();
         let database = TestDatabase::create(&config).await;
         config.database.url = SecretString::from(database.url.clone());
+        let (smtp_port, mail) = smtp::start().await;
+        config.mail.smtp.port = smtp_port;
         configure(&mut config);
 
         let services = Services::start(config).await.expect("the app starts");
@@ -71,8 +78,9 @@ impl TestApp {
         Self {
             server,
             state,
+            mail,
             services: Some(services),
-            database,
+            database: Some(database),
         }
     }
 
@@ -82,7 +90,22 @@ impl TestApp {
 
     /// The URL of this test's own database.
     pub fn database_url(&self) -> &str {
-        &self.database.url
+        &self.database.as_ref().expect("the app's own database").url
+    }
+
+    /// Another browser on the same app: its own cookies, the same database and mail.
+    pub fn second_client(&self) -> Self {
+        let server = TestServer::builder()
+            .save_cookies()
+            .mock_transport()
+            .build(routes::router(self.state.clone()));
+        Self {
+            server,
+            state: self.state.clone(),
+            mail: self.mail.clone(),
+            services: None,
+            database: None,
+        }
     }
 
     /// SQLite or Postgres, as the test configuration says.
@@ -104,6 +127,77 @@ impl TestApp {
             .get(&path.to_string())
             .add_header("hx-request", "true")
             .await
+    }
+
+    /// The CSRF token of the form on the page at `path` (which starts the session holding it).
+    pub async fn csrf_token(&self, path: impl Display) -> String {
+        let page = self.get(path).await;
+        let document = html(&page);
+        // Every form of the page carries the same token.
+        select(&document, "input[name=csrf_token]")
+            .first()
+            .expect("a form with a CSRF token")
+            .attr("value")
+            .expect("a value")
+            .to_owned()
+    }
+
+    /// Posts a URL-encoded form to `action`, with the CSRF token of the form page `form_page`.
+    pub async fn submit(
+        &self,
+        form_page: impl Display,
+        action: impl Display,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
+        let token = self.csrf_token(form_page).await;
+        self.post_with_token(action, &token, fields).await
+    }
+
+    /// Posts a URL-encoded form with a given CSRF token.
+    pub async fn post_with_token(
+        &self,
+        action: impl Display,
+        token: &str,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", token)];
+        form.extend_from_slice(fields);
+        self.server
+            .post(&action.to_string())
+            .add_header("accept", "text/html")
+            .form(&form)
+            .await
+    }
+
+    /// Creates a confirmed account directly in the database, as `user create` does.
+    pub async fn create_user(&self, email: &str, password: &str, admin: bool) -> user::Model {
+        let password_hash = self
+            .state
+            .passwords
+            .hash(&SecretString::from(password))
+            .await
+            .expect("hashed");
+        user::create(
+            self.db(),
+            NewUser {
+                email: email.to_owned(),
+                password_hash,
+                is_admin: admin,
+                verified: true,
+            },
+        )
+        .await
+        .expect("created")
+    }
+
+    /// Signs in through the sign-in form.
+    pub async fn sign_in(&self, email: &str, password: &str) -> TestResponse {
+        self.submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 
     /// Stops the background tasks and closes the pool, as `serve` does on shutdown.

@@ -6,7 +6,9 @@
 use ::{{crate_name}} as app;
 
 mod helpers;
+mod smtp;
 
+mod auth;
 mod database;
 mod errors;
 mod health;

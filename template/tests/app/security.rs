@@ -98,6 +98,7 @@ async fn submit(_: Submit) -> &'static str {
 #[tokio::test]
 async fn a_form_posted_from_another_site_is_refused() {
     let app = TestApp::spawn_with_routes(Routes::new().post(submit)).await;
+    let token = app.csrf_token("/login").await;
 
     let cross_site = app
         .server
@@ -109,6 +110,7 @@ async fn a_form_posted_from_another_site_is_refused() {
         .server
         .post(&Submit.to_string())
         .add_header("sec-fetch-site", "same-origin")
+        .add_header("x-csrf-token", token.as_str())
         .await;
     let other_origin = app
         .server
@@ -183,6 +185,7 @@ fn production_accepts_a_real_secret_and_secure_cookies() {
     config.environment = Environment::Production;
     config.session.secure_cookie = true;
     config.secret_key = SecretString::from(crate::app::session::generate_secret_key());
+    config.server.public_url = "https://example.com".to_owned();
 
     assert!(config.check().is_ok(), "{:?}", config.problems());
 }

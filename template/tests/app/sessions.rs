@@ -27,6 +27,7 @@ use crate::{
 #[typed_path("/test/flash")]
 struct SetFlash;
 
+/// A GET, so that these tests need no CSRF token (and no session before this one).
 async fn set_flash(_: SetFlash, messages: Messages) -> Response {
     messages.success("Saved.").warning("Check your inbox.");
     Redirect::to(&paths::About.to_string()).into_response()
@@ -42,7 +43,7 @@ async fn page_then_fail(_: PageThenFail, _page: Page) -> Result<Response, AppErr
 }
 
 fn flash_routes() -> Routes<AppState> {
-    Routes::new().post(set_flash).get(page_then_fail)
+    Routes::new().get(set_flash).get(page_then_fail)
 }
 
 async fn session_rows(app: &TestApp) -> u64 {
@@ -54,7 +55,7 @@ async fn a_flash_message_shows_once_on_the_next_page() {
     let app = TestApp::spawn_with_routes(flash_routes()).await;
 
     app.server
-        .post(&SetFlash.to_string())
+        .get(&SetFlash.to_string())
         .await
         .assert_status_see_other();
     let next = html(&app.get(paths::About).await);
@@ -78,7 +79,7 @@ async fn a_flash_message_shows_once_on_the_next_page() {
 #[tokio::test]
 async fn a_flash_message_survives_a_page_that_failed_before_rendering() {
     let app = TestApp::spawn_with_routes(flash_routes()).await;
-    app.server.post(&SetFlash.to_string()).await;
+    app.server.get(&SetFlash.to_string()).await;
 
     app.get(PageThenFail).await.assert_status_not_found();
     let next = html(&app.get(paths::About).await);
@@ -89,7 +90,7 @@ async fn a_flash_message_survives_a_page_that_failed_before_rendering() {
 #[tokio::test]
 async fn an_htmx_fragment_brings_pending_flash_messages_out_of_band() {
     let app = TestApp::spawn_with_routes(flash_routes()).await;
-    app.server.post(&SetFlash.to_string()).await;
+    app.server.get(&SetFlash.to_string()).await;
 
     let response = app.htmx_get(paths::About).await;
 
@@ -117,7 +118,7 @@ async fn reading_pages_creates_no_session() {
 async fn the_session_cookie_is_http_only_lax_and_stored_in_the_database() {
     let app = TestApp::spawn_with_routes(flash_routes()).await;
 
-    let response = app.server.post(&SetFlash.to_string()).await;
+    let response = app.server.get(&SetFlash.to_string()).await;
 
     let cookie = response.cookie("session");
     assert_eq!(cookie.http_only(), Some(true));
@@ -135,7 +136,7 @@ async fn secure_cookies_are_https_only_and_host_prefixed() {
     let app =
         TestApp::spawn_custom(|config| config.session.secure_cookie = true, flash_routes()).await;
 
-    let response = app.server.post(&SetFlash.to_string()).await;
+    let response = app.server.get(&SetFlash.to_string()).await;
 
     let cookie = response.cookie("__Host-session");
     assert_eq!(cookie.secure(), Some(true));

@@ -1,0 +1,238 @@
+//! The account forms: what each one posts, and its rules (garde). A handler validates with
+//! `form.validate_with(&app.config.auth)`; the errors go back into the form, next to each field.
+//!
+//! Passwords are `SecretString`s: they never appear in `Debug` output or logs, and a form that
+//! is shown again never fills them back in.
+
+use std::collections::BTreeMap;
+
+use garde::rules::email::Email as _;
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::Deserialize;
+
+use crate::config::AuthConfig;
+
+/// Longest email address accepted (RFC 5321).
+const EMAIL_MAX: usize = 254;
+
+#[derive(Debug, Deserialize, garde::Validate)]
+#[garde(context(AuthConfig))]
+pub struct RegisterForm {
+    #[garde(custom(an_email_address))]
+    pub email: String,
+    #[garde(custom(strong_enough))]
+    pub password: SecretString,
+}
+
+#[derive(Debug, Deserialize, garde::Validate)]
+#[garde(context(AuthConfig))]
+pub struct SignInForm {
+    #[garde(custom(an_email_address))]
+    pub email: String,
+    #[garde(custom(given))]
+    pub password: SecretString,
+    /// The checkbox sends "on" when ticked, nothing otherwise.
+    #[garde(skip)]
+    #[serde(default)]
+    pub remember: Option<String>,
+    /// Where to go afterwards: a path of this site (see [`safe_next`]).
+    #[garde(skip)]
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// Confirms an address: the token from the link, and the password, so that only the person who
+/// chose it can confirm (someone who registered with another person's address cannot).
+#[derive(Debug, Deserialize, garde::Validate)]
+#[garde(context(AuthConfig))]
+pub struct VerifyEmailForm {
+    #[garde(skip)]
+    pub token: String,
+    #[garde(custom(given))]
+    pub password: SecretString,
+}
+
+/// One email address: asking for a reset link, or for a new verification link.
+#[derive(Debug, Deserialize, garde::Validate)]
+#[garde(context(AuthConfig))]
+pub struct EmailForm {
+    #[garde(custom(an_email_address))]
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize, garde::Validate)]
+#[garde(context(AuthConfig))]
+pub struct ResetPasswordForm {
+    #[garde(skip)]
+    pub token: String,
+    #[garde(custom(strong_enough))]
+    pub password: SecretString,
+}
+
+#[derive(Debug, Deserialize, garde::Validate)]
+#[garde(context(AuthConfig))]
+pub struct ChangePasswordForm {
+    #[garde(custom(given))]
+    pub current_password: SecretString,
+    #[garde(custom(strong_enough))]
+    pub new_password: SecretString,
+}
+
+#[derive(Debug, Deserialize, garde::Validate)]
+#[garde(context(AuthConfig))]
+pub struct ChangeEmailForm {
+    #[garde(custom(an_email_address))]
+    pub email: String,
+    #[garde(custom(given))]
+    pub current_password: SecretString,
+}
+
+fn an_email_address(value: &str, _: &AuthConfig) -> garde::Result {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(garde::Error::new("Enter your email address."));
+    }
+    if value.len() > EMAIL_MAX || value.validate_email().is_err() {
+        return Err(garde::Error::new(
+            "Enter an email address like name@example.com.",
+        ));
+    }
+    Ok(())
+}
+
+fn strong_enough(value: &SecretString, auth: &AuthConfig) -> garde::Result {
+    let chars = value.expose_secret().chars().count();
+    if chars < auth.password_min_chars {
+        return Err(garde::Error::new(format!(
+            "Use at least {} characters.",
+            auth.password_min_chars
+        )));
+    }
+    if chars > auth.password_max_chars {
+        return Err(garde::Error::new(format!(
+            "Use at most {} characters.",
+            auth.password_max_chars
+        )));
+    }
+    Ok(())
+}
+
+fn given(value: &SecretString, auth: &AuthConfig) -> garde::Result {
+    if value.expose_secret().is_empty() {
+        return Err(garde::Error::new("Enter your password."));
+    }
+    // Longer than any valid password: refused before it reaches the hasher.
+    if value.expose_secret().chars().count() > auth.password_max_chars {
+        return Err(garde::Error::new("This password is not right."));
+    }
+    Ok(())
+}
+
+/// A path of this site to go to after signing in, or `None` for anything else: no other site
+/// (`https://evil.example`, `//evil.example`, `/\evil.example`) can use the sign-in form as a
+/// springboard.
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    let next = next?.trim();
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(char::is_control);
+    local.then(|| next.to_owned())
+}
+
+/// Error messages by field name, shown next to each field; `""` holds the form's own message.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FormErrors(BTreeMap<String, String>);
+
+impl FormErrors {
+    /// The first message for each field of a failed validation.
+    pub fn from_report(report: &garde::Report) -> Self {
+        let mut errors = Self::default();
+        for (path, error) in report.iter() {
+            errors
+                .0
+                .entry(path.to_string())
+                .or_insert_with(|| error.message().to_owned());
+        }
+        errors
+    }
+
+    /// Errors with one message for `field` (`""` for the whole form).
+    pub fn one(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = Self::default();
+        errors.0.insert(field.to_owned(), message.into());
+        errors
+    }
+
+    pub fn get(&self, field: &str) -> Option<String> {
+        self.0.get(field).cloned()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use garde::Validate as _;
+
+    use super::*;
+    use crate::config::{Config, Environment};
+
+    fn auth() -> AuthConfig {
+        Config::load_for(Environment::Test, None)
+            .expect("test config")
+            .auth
+    }
+
+    #[test]
+    fn registration_needs_an_address_and_a_long_enough_password() {
+        let form = RegisterForm {
+            email: "not-an-address".to_owned(),
+            password: SecretString::from("short"),
+        };
+
+        let errors = FormErrors::from_report(&form.validate_with(&auth()).unwrap_err());
+
+        assert_eq!(
+            errors.get("email").as_deref(),
+            Some("Enter an email address like name@example.com.")
+        );
+        assert_eq!(
+            errors.get("password").as_deref(),
+            Some("Use at least 12 characters.")
+        );
+    }
+
+    #[test]
+    fn passwords_are_counted_in_characters_up_to_the_maximum() {
+        let auth = auth();
+        let form = |password: String| RegisterForm {
+            email: "ann@example.com".to_owned(),
+            password: SecretString::from(password),
+        };
+
+        assert!(form("é".repeat(12)).validate_with(&auth).is_ok());
+        assert!(form("a".repeat(128)).validate_with(&auth).is_ok());
+        assert!(form("a".repeat(129)).validate_with(&auth).is_err());
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(
+            safe_next(Some("/account?tab=1")).as_deref(),
+            Some("/account?tab=1")
+        );
+        for hostile in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "",
+            "x",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), None, "{hostile}");
+        }
+        assert_eq!(safe_next(None), None);
+    }
+}

@@ -1,0 +1,202 @@
+//! Who is signed in: the user's id in the session, checked against the database on every request.
+//!
+//! - [`sign_in`] gives the visitor a new session id (one seen before signing in is worthless
+//!   after), stores the user, and records the session's owner in `sessions.user_id` so that
+//!   [`revoke_all`] can end every session of a user.
+//! - Next to the id, the session keeps a fingerprint of the password hash. When the password
+//!   changes, every older session stops matching and is signed out, even one the revocation
+//!   missed (a request in flight that saves its session again).
+//! - [`sign_out`] deletes the session: data, flash messages and CSRF token go with it.
+//! - [`load_current_user`], a middleware, puts the [`CurrentUser`] into the request for the
+//!   guards (`crate::auth::guards`) and the layout.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Request, State},
+    middleware::Next,
+    response::Response,
+};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _, sea_query::Expr,
+};
+use sha2::{Digest as _, Sha256};
+use time::{Duration, OffsetDateTime};
+use tower_sessions::{Expiry, Session};
+
+use crate::{app::AppState, error::AppError, models::user};
+
+/// The `sessions` table as accounts see it: which user each session belongs to. (The session
+/// store, `crate::session::store`, reads and writes the rest and leaves this column alone.)
+mod session_owner {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sessions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub user_id: Option<i64>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use session_owner::{Column as SessionColumn, Entity as Sessions};
+
+const USER_ID: &str = "auth.user_id";
+const FINGERPRINT: &str = "auth.fingerprint";
+/// Unix seconds of the last renewal of a remembered session.
+const RENEWED_AT: &str = "auth.renewed_at";
+
+/// A remembered session is renewed (its cookie and expiry pushed back) at most this often, so
+/// reading pages does not write to the database on every request.
+const RENEW_EVERY: Duration = Duration::days(1);
+
+/// The signed-in user, for this request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub Arc<user::Model>);
+
+impl std::ops::Deref for CurrentUser {
+    type Target = user::Model;
+
+    fn deref(&self) -> &user::Model {
+        &self.0
+    }
+}
+
+/// Signs `user` in on this session. With `remember`, the session lasts `remember_days` after its
+/// last use; without, it ends when the browser closes.
+pub async fn sign_in(
+    session: &Session,
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    remember: Option<Duration>,
+) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_error)?;
+    crate::csrf::forget_token(session).await?;
+    session
+        .insert(USER_ID, user.id)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(FINGERPRINT, fingerprint(user))
+        .await
+        .map_err(session_error)?;
+    match remember {
+        Some(lifetime) => {
+            session.set_expiry(Some(Expiry::OnInactivity(lifetime)));
+            session
+                .insert(RENEWED_AT, OffsetDateTime::now_utc().unix_timestamp())
+                .await
+                .map_err(session_error)?;
+        }
+        None => session.set_expiry(Some(Expiry::OnSessionEnd)),
+    }
+    // Saved now, so that its row exists to be marked with its owner.
+    session.save().await.map_err(session_error)?;
+    let id = session
+        .id()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a saved session has no id")))?;
+    Sessions::update_many()
+        .col_expr(SessionColumn::UserId, Expr::value(user.id))
+        .filter(SessionColumn::Id.eq(id.to_string()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends the session: its row, its data and its cookie.
+pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(session_error)
+}
+
+/// Ends every session of the user but `keep` (the one making the change, if any).
+pub async fn revoke_all(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    keep: Option<&Session>,
+) -> Result<(), DbErr> {
+    let mut delete = Sessions::delete_many().filter(SessionColumn::UserId.eq(user_id));
+    if let Some(id) = keep.and_then(Session::id) {
+        delete = delete.filter(SessionColumn::Id.ne(id.to_string()));
+    }
+    delete.exec(db).await?;
+    Ok(())
+}
+
+/// Keeps the current session valid after its own user changed their password: the fingerprint
+/// follows the new hash, while every other session is revoked.
+pub async fn refresh_fingerprint(session: &Session, user: &user::Model) -> Result<(), AppError> {
+    session
+        .insert(FINGERPRINT, fingerprint(user))
+        .await
+        .map_err(session_error)
+}
+
+/// Middleware: finds the signed-in user, if any, and puts a [`CurrentUser`] into the request. A
+/// session whose user is gone or whose password changed is signed out.
+pub async fn load_current_user(
+    State(app): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, AppError> {
+    if let Some(user) = current_user(&app, &session).await? {
+        request.extensions_mut().insert(user);
+    }
+    Ok(next.run(request).await)
+}
+
+async fn current_user(app: &AppState, session: &Session) -> Result<Option<CurrentUser>, AppError> {
+    // No session cookie: no database query.
+    let Some(user_id) = session.get::<i64>(USER_ID).await.map_err(session_error)? else {
+        return Ok(None);
+    };
+    let stored_fingerprint = session
+        .get::<String>(FINGERPRINT)
+        .await
+        .map_err(session_error)?;
+    let user = user::find_by_id(&app.db, user_id).await?;
+    let Some(user) = user.filter(|user| stored_fingerprint.as_deref() == Some(&fingerprint(user)))
+    else {
+        sign_out(session).await?;
+        return Ok(None);
+    };
+    renew_if_due(session).await?;
+    Ok(Some(CurrentUser(Arc::new(user))))
+}
+
+/// Pushes back the expiry of a remembered session, once a day at most.
+async fn renew_if_due(session: &Session) -> Result<(), AppError> {
+    let Some(renewed_at) = session
+        .get::<i64>(RENEWED_AT)
+        .await
+        .map_err(session_error)?
+    else {
+        return Ok(());
+    };
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    if now - renewed_at >= RENEW_EVERY.whole_seconds() {
+        // Changing the session makes the layer save it, with a new expiry and a new cookie.
+        session
+            .insert(RENEWED_AT, now)
+            .await
+            .map_err(session_error)?;
+    }
+    Ok(())
+}
+
+/// A short digest of the password hash: it changes whenever the password does.
+fn fingerprint(user: &user::Model) -> String {
+    let digest = Sha256::digest(user.password_hash.as_bytes());
+    digest[..16]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+fn session_error(error: tower_sessions::session::Error) -> AppError {
+    AppError::Internal(anyhow::Error::new(error).context("the session store failed"))
+}

@@ -1,0 +1,134 @@
+//! One-time tokens for links sent by email (verify an address, reset a password).
+//!
+//! - 32 random bytes from the operating system, sent base64url-encoded in the link;
+//! - only their SHA-256 is stored (`user_tokens.token_hash`), so the database alone opens nothing;
+//! - each is bound to a purpose and to the address it was sent to, and expires;
+//! - redeeming deletes it, and issuing a new one deletes the older ones of the same purpose;
+//! - [`revoke_all`] voids every token of a user, on a change of password or email.
+
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use sea_orm::{
+    ActiveModelTrait as _, ActiveValue::Set, ColumnTrait as _, ConnectionTrait, DatabaseConnection,
+    DbErr, EntityTrait as _, QueryFilter as _, TransactionTrait as _,
+};
+use sha2::{Digest as _, Sha256};
+use time::{Duration, OffsetDateTime};
+
+use crate::models::{
+    user,
+    user_token::{self, Column, Entity as UserTokens},
+};
+
+/// What a token lets its bearer do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::ResetPassword => "reset_password",
+        }
+    }
+}
+
+/// Creates a token for `user`, valid for `lifetime`, and returns the secret to put in the link.
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    purpose: Purpose,
+    lifetime: Duration,
+) -> anyhow::Result<String> {
+    let mut secret = [0_u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|e| anyhow::anyhow!("the system has no randomness to give: {e}"))?;
+    let now = OffsetDateTime::now_utc();
+    // Only the newest link of a kind works.
+    UserTokens::delete_many()
+        .filter(Column::UserId.eq(user.id))
+        .filter(Column::Purpose.eq(purpose.as_str()))
+        .exec(db)
+        .await?;
+    user_token::ActiveModel {
+        user_id: Set(user.id),
+        purpose: Set(purpose.as_str().to_owned()),
+        token_hash: Set(Sha256::digest(secret).to_vec()),
+        sent_to: Set(user.email.clone()),
+        expires_at: Set(now + lifetime),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(URL_SAFE_NO_PAD.encode(secret))
+}
+
+/// The user a valid token belongs to, leaving the token in place (to show a form first).
+pub async fn peek(
+    db: &impl ConnectionTrait,
+    purpose: Purpose,
+    secret: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    Ok(find_valid(db, purpose, secret).await?.map(|(_, user)| user))
+}
+
+/// The user a valid token belongs to; the token is deleted, so it works once.
+pub async fn redeem(
+    db: &DatabaseConnection,
+    purpose: Purpose,
+    secret: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    let txn = db.begin().await?;
+    let Some((token, user)) = find_valid(&txn, purpose, secret).await? else {
+        return Ok(None);
+    };
+    // Two requests racing with the same link: only the one that deletes the row wins.
+    let deleted = UserTokens::delete_by_id(token.id).exec(&txn).await?;
+    if deleted.rows_affected != 1 {
+        return Ok(None);
+    }
+    txn.commit().await?;
+    Ok(Some(user))
+}
+
+/// Voids every token of the user: their password or email changed, so older links must not work.
+pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i64) -> Result<(), DbErr> {
+    UserTokens::delete_many()
+        .filter(Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn find_valid(
+    db: &impl ConnectionTrait,
+    purpose: Purpose,
+    secret: &str,
+) -> Result<Option<(user_token::Model, user::Model)>, DbErr> {
+    // Anything that is not 32 bytes of base64url was never issued: no query needed.
+    let Some(secret) = URL_SAFE_NO_PAD
+        .decode(secret)
+        .ok()
+        .filter(|bytes| bytes.len() == 32)
+    else {
+        return Ok(None);
+    };
+    let Some(token) = UserTokens::find()
+        .filter(Column::TokenHash.eq(Sha256::digest(secret).to_vec()))
+        .filter(Column::Purpose.eq(purpose.as_str()))
+        .filter(Column::ExpiresAt.gt(OffsetDateTime::now_utc()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let user = user::find_by_id(db, token.user_id).await?;
+    Ok(match user {
+        // A token sent to an address the user no longer has is void.
+        Some(user) if token.sent_to == user.email => Some((token, user)),
+        _ => None,
+    })
+}

@@ -1,0 +1,8 @@
+//! The app's data: one sea-orm entity per table, with the queries that belong to it.
+//!
+//! Each module holds the entity (`Model` for a row, `Entity` for the table, `ActiveModel` for
+//! changes) and plain functions over it. The tables themselves are created by the migrations in
+//! `migration/src/`.
+
+pub mod user;
+pub mod user_token;

@@ -1,0 +1,617 @@
+//! Registration, sign-in and sign-out, email verification and password reset.
+//!
+//! Every answer about an email address that anyone can type (registration, reset, resend) is
+//! the same whether or not the address has an account, and takes about as long: the password is
+//! hashed either way, and emails are sent in the background.
+
+use axum::{
+    Form,
+    extract::{Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use axum_messages::Messages;
+use garde::Validate as _;
+use leptos::prelude::*;
+use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, IntoActiveModel as _, SqlErr};
+use serde::Deserialize;
+use time::{Duration, OffsetDateTime};
+use tower_sessions::Session;
+
+use super::Routes;
+use crate::{
+    app::AppState,
+    auth::{
+        forms::{
+            EmailForm, FormErrors, RegisterForm, ResetPasswordForm, SignInForm, VerifyEmailForm,
+            safe_next,
+        },
+        guards::RequireGuest,
+        rate_limit::{Action, ClientIp},
+        session::{self as auth_session},
+        tokens::{self, Purpose},
+    },
+    csrf::CsrfToken,
+    error::AppError,
+    htmx,
+    mail::{
+        Email,
+        emails::{AccountExists, ResetPassword, VerifyEmail},
+    },
+    models::user::{self, NewUser},
+    page::Page,
+    paths,
+    views::pages::auth::{
+        AuthCard,
+        check_inbox::CheckInbox,
+        forgot_password::ForgotPasswordForm,
+        register::{RegisterForm as RegisterFormView, RegisterLinks},
+        reset_password::ResetPasswordForm as ResetPasswordFormView,
+        sign_in::{SignInForm as SignInFormView, SignInLinks},
+        verify_email::{ResendVerificationForm, VerifyEmailForm as VerifyEmailFormView},
+    },
+};
+
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
+        .get(register_page)
+        .post(register)
+        .get(sign_in_page)
+        .post(sign_in)
+        .post(sign_out)
+        .get(verify_email_page)
+        .post(verify_email)
+        .get(resend_verification_page)
+        .post(resend_verification)
+        .get(forgot_password_page)
+        .post(forgot_password)
+        .get(reset_password_page)
+        .post(reset_password)
+}
+
+/// `?token=…` of the links in emails.
+#[derive(Debug, Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// `?next=…` of the sign-in page.
+#[derive(Debug, Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+fn password_hint(app: &AppState) -> String {
+    format!(
+        "At least {} characters. A few unrelated words make a strong one.",
+        app.config.auth.password_min_chars
+    )
+}
+
+// Registration
+
+async fn register_page(
+    _: paths::Register,
+    _: RequireGuest,
+    State(app): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+) -> Response {
+    render_register(page, &app, csrf, String::new(), FormErrors::default())
+}
+
+fn render_register(
+    page: Page,
+    app: &AppState,
+    csrf: String,
+    email: String,
+    errors: FormErrors,
+) -> Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let password_hint = password_hint(app);
+    let form = view! { <RegisterFormView csrf email errors password_hint /> }.into_any();
+    page.render_form("Create an account", status, form, |form| {
+        view! {
+            <AuthCard title="Create an account" intro="An email address and a password is all it takes.">
+                {form}
+                <RegisterLinks />
+            </AuthCard>
+        }
+        .into_any()
+    })
+}
+
+async fn register(
+    _: paths::Register,
+    _: RequireGuest,
+    State(app): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+    Form(form): Form<RegisterForm>,
+) -> Result<Response, AppError> {
+    if let Err(report) = form.validate_with(&app.config.auth) {
+        let errors = FormErrors::from_report(&report);
+        return Ok(render_register(page, &app, csrf, form.email, errors));
+    }
+    // Hashed before looking the address up: a taken address answers as slowly as a new one.
+    let password_hash = app.passwords.hash(&form.password).await?;
+    let created = user::create(
+        &app.db,
+        NewUser {
+            email: form.email.clone(),
+            password_hash,
+            is_admin: false,
+            verified: false,
+        },
+    )
+    .await;
+    match created {
+        Ok(user) => send_verification(&app, &user).await?,
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            let email = AccountExists {
+                app_name: app.config.name.clone(),
+                sign_in_link: app.mailer.link(&paths::SignIn.to_string()),
+                reset_link: app.mailer.link(&paths::ForgotPassword.to_string()),
+            };
+            send_in_background(&app, user::normalize_email(&form.email), email);
+        }
+        Err(error) => return Err(error.into()),
+    }
+    Ok(render_check_inbox(
+        page,
+        "Check your inbox",
+        user::normalize_email(&form.email),
+        "a link to confirm your address",
+    ))
+}
+
+fn render_check_inbox(
+    page: Page,
+    title: &'static str,
+    email: String,
+    what: &'static str,
+) -> Response {
+    let notice = view! { <CheckInbox email what /> }.into_any();
+    page.render_form(title, StatusCode::OK, notice, |notice| {
+        view! { <AuthCard title=title>{notice}</AuthCard> }.into_any()
+    })
+}
+
+/// Issues a verification token for the user's current address and emails the link.
+async fn send_verification(app: &AppState, user: &user::Model) -> Result<(), AppError> {
+    let hours = app.config.auth.verify_token_hours;
+    let token = tokens::issue(&app.db, user, Purpose::VerifyEmail, Duration::hours(hours)).await?;
+    let email = VerifyEmail {
+        app_name: app.config.name.clone(),
+        link: app.mailer.link(&with_token(paths::VerifyEmail, &token)),
+        valid_hours: hours,
+    };
+    send_in_background(app, user.email.clone(), email);
+    Ok(())
+}
+
+/// Sends an email without making the visitor wait for the mail server (which would also let
+/// response times tell which addresses have accounts). A failure is logged.
+fn send_in_background(app: &AppState, to: String, email: impl Email + Send + Sync + 'static) {
+    let mailer = app.mailer.clone();
+    tokio::spawn(async move {
+        if let Err(error) = mailer.send(&to, &email).await {
+            tracing::error!(error = format!("{error:#}"), "could not send an email");
+        }
+    });
+}
+
+fn with_token(path: impl std::fmt::Display, token: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", token)
+        .finish();
+    format!("{path}?{query}")
+}
+
+// Signing in and out
+
+async fn sign_in_page(
+    _: paths::SignIn,
+    _: RequireGuest,
+    Query(query): Query<NextQuery>,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+) -> Response {
+    let next = safe_next(query.next.as_deref());
+    render_sign_in(page, csrf, SignInState::default(), next)
+}
+
+#[derive(Default)]
+struct SignInState {
+    email: String,
+    remember: bool,
+    errors: FormErrors,
+    unverified: bool,
+}
+
+fn render_sign_in(page: Page, csrf: String, state: SignInState, next: Option<String>) -> Response {
+    let SignInState {
+        email,
+        remember,
+        errors,
+        unverified,
+    } = state;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let form = view! { <SignInFormView csrf email remember next errors unverified /> }.into_any();
+    page.render_form("Sign in", status, form, |form| {
+        view! {
+            <AuthCard title="Sign in">
+                {form}
+                <SignInLinks />
+            </AuthCard>
+        }
+        .into_any()
+    })
+}
+
+async fn sign_in(
+    _: paths::SignIn,
+    _: RequireGuest,
+    ClientIp(ip): ClientIp,
+    State(app): State<AppState>,
+    session: Session,
+    messages: Messages,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, AppError> {
+    let next = safe_next(form.next.as_deref());
+    let mut state = SignInState {
+        email: form.email.clone(),
+        remember: form.remember.is_some(),
+        ..SignInState::default()
+    };
+    if let Err(report) = form.validate_with(&app.config.auth) {
+        state.errors = FormErrors::from_report(&report);
+        return Ok(render_sign_in(page, csrf, state, next));
+    }
+    app.rate_limits.check(Action::SignIn, ip, &form.email)?;
+    let user = user::find_by_email(&app.db, &form.email).await?;
+    let stored = user.as_ref().map(|user| user.password_hash.as_str());
+    // An unknown address is checked against a dummy hash: same answer, same time.
+    let password_ok = app.passwords.verify(&form.password, stored).await?;
+    let user = match user {
+        Some(user) if password_ok => user,
+        _ => {
+            state.errors = FormErrors::one("", "This email and password do not match an account.");
+            return Ok(render_sign_in(page, csrf, state, next));
+        }
+    };
+    if !user.is_verified() {
+        state.errors = FormErrors::one(
+            "",
+            "Confirm your email address first: open the link we sent you.",
+        );
+        state.unverified = true;
+        return Ok(render_sign_in(page, csrf, state, next));
+    }
+    let remember = state
+        .remember
+        .then(|| Duration::days(app.config.auth.remember_days));
+    auth_session::sign_in(&session, &app.db, &user, remember).await?;
+    messages.success("You are signed in.");
+    Ok(htmx::redirect(
+        page.hx(),
+        next.unwrap_or_else(|| paths::Home.to_string()),
+    ))
+}
+
+async fn sign_out(
+    _: paths::SignOut,
+    session: Session,
+    messages: Messages,
+    page: Page,
+) -> Result<Response, AppError> {
+    auth_session::sign_out(&session).await?;
+    messages.info("You are signed out.");
+    Ok(htmx::redirect(page.hx(), paths::Home))
+}
+
+// Email verification
+
+/// What a link that no longer works shows: why, and what to do.
+fn render_dead_link(page: Page, resend: bool) -> Response {
+    let mut response = page.render(
+        "Link expired",
+        view! {
+            <AuthCard title="This link no longer works">
+                <p>"It has expired, was already used, or was replaced by a newer one."</p>
+                {if resend {
+                    view! { <a class="btn btn-primary" href=paths::ResendVerification.to_string()>"Send a new confirmation link"</a> }.into_any()
+                } else {
+                    view! { <a class="btn btn-primary" href=paths::ForgotPassword.to_string()>"Ask for a new reset link"</a> }.into_any()
+                }}
+            </AuthCard>
+        },
+    );
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response
+}
+
+async fn verify_email_page(
+    _: paths::VerifyEmail,
+    Query(query): Query<TokenQuery>,
+    State(app): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+) -> Result<Response, AppError> {
+    let Some(user) = tokens::peek(&app.db, Purpose::VerifyEmail, &query.token).await? else {
+        return Ok(render_dead_link(page, true));
+    };
+    Ok(render_verify(
+        page,
+        csrf,
+        query.token,
+        user.email,
+        FormErrors::default(),
+    ))
+}
+
+fn render_verify(
+    page: Page,
+    csrf: String,
+    token: String,
+    email: String,
+    errors: FormErrors,
+) -> Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let form = view! { <VerifyEmailFormView csrf token email errors /> }.into_any();
+    page.render_form("Confirm your email address", status, form, |form| {
+        view! {
+            <AuthCard title="Confirm your email address" intro="Enter your password to confirm this address and sign in.">
+                {form}
+            </AuthCard>
+        }
+        .into_any()
+    })
+}
+
+async fn verify_email(
+    _: paths::VerifyEmail,
+    ClientIp(ip): ClientIp,
+    State(app): State<AppState>,
+    session: Session,
+    messages: Messages,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+    Form(form): Form<VerifyEmailForm>,
+) -> Result<Response, AppError> {
+    let Some(user) = tokens::peek(&app.db, Purpose::VerifyEmail, &form.token).await? else {
+        return Ok(render_dead_link(page, true));
+    };
+    if let Err(report) = form.validate_with(&app.config.auth) {
+        let errors = FormErrors::from_report(&report);
+        return Ok(render_verify(page, csrf, form.token, user.email, errors));
+    }
+    app.rate_limits.check(Action::SignIn, ip, &user.email)?;
+    if !app
+        .passwords
+        .verify(&form.password, Some(&user.password_hash))
+        .await?
+    {
+        let errors = FormErrors::one("password", "This password is not right.");
+        return Ok(render_verify(page, csrf, form.token, user.email, errors));
+    }
+    // Single use: a second request with the same link finds nothing.
+    let Some(user) = tokens::redeem(&app.db, Purpose::VerifyEmail, &form.token).await? else {
+        return Ok(render_dead_link(page, true));
+    };
+    let mut verified = user.into_active_model();
+    let now = OffsetDateTime::now_utc();
+    verified.email_verified_at = Set(Some(now));
+    verified.updated_at = Set(now);
+    let user = verified.update(&app.db).await?;
+    // Any other link sent before is void now.
+    tokens::revoke_all(&app.db, user.id).await?;
+    auth_session::sign_in(&session, &app.db, &user, None).await?;
+    messages.success("Your email address is confirmed. Welcome!");
+    Ok(htmx::redirect(page.hx(), paths::Home))
+}
+
+async fn resend_verification_page(
+    _: paths::ResendVerification,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+) -> Response {
+    render_resend(page, csrf, String::new(), FormErrors::default())
+}
+
+fn render_resend(page: Page, csrf: String, email: String, errors: FormErrors) -> Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let form = view! { <ResendVerificationForm csrf email errors /> }.into_any();
+    page.render_form("New confirmation link", status, form, |form| {
+        view! {
+            <AuthCard title="Get a new confirmation link" intro="Enter the address you registered with.">
+                {form}
+            </AuthCard>
+        }
+        .into_any()
+    })
+}
+
+async fn resend_verification(
+    _: paths::ResendVerification,
+    ClientIp(ip): ClientIp,
+    State(app): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, AppError> {
+    if let Err(report) = form.validate_with(&app.config.auth) {
+        let errors = FormErrors::from_report(&report);
+        return Ok(render_resend(page, csrf, form.email, errors));
+    }
+    app.rate_limits
+        .check(Action::VerificationResend, ip, &form.email)?;
+    if let Some(user) = user::find_by_email(&app.db, &form.email).await?
+        && !user.is_verified()
+    {
+        send_verification(&app, &user).await?;
+    }
+    Ok(render_check_inbox(
+        page,
+        "Check your inbox",
+        user::normalize_email(&form.email),
+        "a new confirmation link",
+    ))
+}
+
+// Password reset
+
+async fn forgot_password_page(
+    _: paths::ForgotPassword,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+) -> Response {
+    render_forgot(page, csrf, String::new(), FormErrors::default())
+}
+
+fn render_forgot(page: Page, csrf: String, email: String, errors: FormErrors) -> Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let form = view! { <ForgotPasswordForm csrf email errors /> }.into_any();
+    page.render_form("Forgot your password?", status, form, |form| {
+        view! {
+            <AuthCard title="Forgot your password?" intro="We will email you a link to choose a new one.">
+                {form}
+            </AuthCard>
+        }
+        .into_any()
+    })
+}
+
+async fn forgot_password(
+    _: paths::ForgotPassword,
+    ClientIp(ip): ClientIp,
+    State(app): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, AppError> {
+    if let Err(report) = form.validate_with(&app.config.auth) {
+        let errors = FormErrors::from_report(&report);
+        return Ok(render_forgot(page, csrf, form.email, errors));
+    }
+    app.rate_limits
+        .check(Action::PasswordReset, ip, &form.email)?;
+    if let Some(user) = user::find_by_email(&app.db, &form.email).await? {
+        let minutes = app.config.auth.reset_token_minutes;
+        let token = tokens::issue(
+            &app.db,
+            &user,
+            Purpose::ResetPassword,
+            Duration::minutes(minutes),
+        )
+        .await?;
+        let email = ResetPassword {
+            app_name: app.config.name.clone(),
+            link: app.mailer.link(&with_token(paths::ResetPassword, &token)),
+            valid_minutes: minutes,
+        };
+        send_in_background(&app, user.email, email);
+    }
+    Ok(render_check_inbox(
+        page,
+        "Check your inbox",
+        user::normalize_email(&form.email),
+        "a link to choose a new password",
+    ))
+}
+
+async fn reset_password_page(
+    _: paths::ResetPassword,
+    Query(query): Query<TokenQuery>,
+    State(app): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+) -> Result<Response, AppError> {
+    if tokens::peek(&app.db, Purpose::ResetPassword, &query.token)
+        .await?
+        .is_none()
+    {
+        return Ok(render_dead_link(page, false));
+    }
+    Ok(render_reset(
+        page,
+        &app,
+        csrf,
+        query.token,
+        FormErrors::default(),
+    ))
+}
+
+fn render_reset(
+    page: Page,
+    app: &AppState,
+    csrf: String,
+    token: String,
+    errors: FormErrors,
+) -> Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let password_hint = password_hint(app);
+    let form = view! { <ResetPasswordFormView csrf token errors password_hint /> }.into_any();
+    page.render_form("Choose a new password", status, form, |form| {
+        view! { <AuthCard title="Choose a new password">{form}</AuthCard> }.into_any()
+    })
+}
+
+async fn reset_password(
+    _: paths::ResetPassword,
+    State(app): State<AppState>,
+    messages: Messages,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+    Form(form): Form<ResetPasswordForm>,
+) -> Result<Response, AppError> {
+    if let Err(report) = form.validate_with(&app.config.auth) {
+        let errors = FormErrors::from_report(&report);
+        return Ok(render_reset(page, &app, csrf, form.token, errors));
+    }
+    let Some(user) = tokens::redeem(&app.db, Purpose::ResetPassword, &form.token).await? else {
+        return Ok(render_dead_link(page, false));
+    };
+    let password_hash = app.passwords.hash(&form.password).await?;
+    let now = OffsetDateTime::now_utc();
+    let mut changed = user.into_active_model();
+    changed.password_hash = Set(password_hash);
+    changed.updated_at = Set(now);
+    // The link reached the inbox: the address is proven, if it was not yet.
+    if changed.email_verified_at.as_ref().is_none() {
+        changed.email_verified_at = Set(Some(now));
+    }
+    let user = changed.update(&app.db).await?;
+    tokens::revoke_all(&app.db, user.id).await?;
+    // Whoever knew the old password is signed out everywhere.
+    auth_session::revoke_all(&app.db, user.id, None).await?;
+    messages.success("Your password is changed. Sign in with the new one.");
+    Ok(htmx::redirect(page.hx(), paths::SignIn))
+}

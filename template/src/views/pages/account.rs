@@ -1,0 +1,73 @@
+//! The account page: who is signed in, and forms to change the password or the email address
+//! (each asks for the current password).
+
+use leptos::prelude::*;
+
+use super::auth::HxForm;
+use crate::{
+    auth::forms::FormErrors,
+    paths,
+    views::components::form::{CsrfField, Field, FormAlert},
+};
+
+#[component]
+pub fn AccountPage(email: String, verified: bool, children: Children) -> impl IntoView {
+    view! {
+        <section class="mx-auto flex max-w-xl flex-col gap-6" aria-labelledby="account-title">
+            <header>
+                <h1 id="account-title" class="text-3xl font-bold tracking-tight">"Your account"</h1>
+                <p class="mt-2 text-base-content/80">
+                    "Signed in as " <strong data-testid="account-email">{email}</strong>
+                    {(!verified).then(|| view! { <span class="badge badge-warning ml-2">"not confirmed"</span> })}
+                </p>
+            </header>
+            {children()}
+        </section>
+    }
+}
+
+#[component]
+pub fn ChangePasswordForm(
+    csrf: String,
+    errors: FormErrors,
+    password_hint: String,
+) -> impl IntoView {
+    view! {
+        <div class="card bg-base-100 shadow-sm">
+            <div class="card-body">
+                <h2 class="card-title">"Change your password"</h2>
+                <p class="text-sm text-base-content/80">"Every other device you signed in on will be signed out."</p>
+                <HxForm action=paths::AccountPassword.to_string()>
+                    <CsrfField token=csrf />
+                    <FormAlert message=errors.get("") />
+                    <Field name="current_password" label="Current password" kind="password"
+                        error=errors.get("current_password") autocomplete="current-password" />
+                    <Field name="new_password" label="New password" kind="password"
+                        error=errors.get("new_password") autocomplete="new-password" hint=password_hint />
+                    <button type="submit" class="btn btn-primary mt-4">"Change password"</button>
+                </HxForm>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+pub fn ChangeEmailForm(csrf: String, email: String, errors: FormErrors) -> impl IntoView {
+    view! {
+        <div class="card bg-base-100 shadow-sm">
+            <div class="card-body">
+                <h2 class="card-title">"Change your email address"</h2>
+                <p class="text-sm text-base-content/80">"We will send a confirmation link to the new address."</p>
+                <HxForm action=paths::AccountEmail.to_string()>
+                    <CsrfField token=csrf />
+                    <FormAlert message=errors.get("") />
+                    <Field name="email" label="New email" kind="email" value=email
+                        error=errors.get("email") autocomplete="email" />
+                    <Field name="current_password" label="Current password" kind="password"
+                        error=errors.get("current_password") autocomplete="current-password" />
+                    <button type="submit" class="btn btn-primary mt-4">"Change email"</button>
+                </HxForm>
+            </div>
+        </div>
+    }
+}
