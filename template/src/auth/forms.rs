@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use axum::http::StatusCode;
 use garde::rules::email::Email as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
@@ -170,6 +171,15 @@ impl FormErrors {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The status of a page showing the form: 422 when it comes back with errors.
+    pub fn status(&self) -> StatusCode {
+        if self.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use axum_messages::Messages;
 use garde::Validate as _;
 use leptos::prelude::*;
 use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, IntoActiveModel as _, SqlErr};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use tower_sessions::Session;
 
 use super::Routes;
@@ -17,12 +17,11 @@ use crate::{
         guards::RequireUser,
         rate_limit::{Action, ClientIp},
         session::{self as auth_session, CurrentUser},
-        tokens::{self, Purpose},
+        tokens,
     },
     csrf::CsrfToken,
     error::AppError,
     htmx,
-    mail::emails::VerifyEmail,
     models::user,
     page::Page,
     paths,
@@ -194,28 +193,7 @@ async fn change_email(
     };
     // Links sent to the old address are void; the new one must be confirmed.
     tokens::revoke_all(&app.db, updated.id).await?;
-    let hours = app.config.auth.verify_token_hours;
-    let token = tokens::issue(
-        &app.db,
-        &updated,
-        Purpose::VerifyEmail,
-        Duration::hours(hours),
-    )
-    .await?;
-    let query = form_urlencoded::Serializer::new(String::new())
-        .append_pair("token", &token)
-        .finish();
-    let email = VerifyEmail {
-        app_name: app.config.name.clone(),
-        link: app.mailer.link(&format!("{}?{query}", paths::VerifyEmail)),
-        valid_hours: hours,
-    };
-    if let Err(error) = app.mailer.send(&new_email, &email).await {
-        tracing::error!(
-            error = format!("{error:#}"),
-            "could not send a confirmation email"
-        );
-    }
+    super::auth::send_verification(&app, &updated).await?;
     messages.info(format!(
         "Your address is now {new_email}. Open the link we sent there to confirm it."
     ));

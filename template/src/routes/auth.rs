@@ -108,11 +108,7 @@ fn render_register(
     email: String,
     errors: FormErrors,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let password_hint = password_hint(app);
     let form = view! { <RegisterFormView csrf email errors password_hint /> }.into_any();
     page.render_form("Create an account", status, form, |form| {
@@ -183,7 +179,7 @@ fn render_check_inbox(
 }
 
 /// Issues a verification token for the user's current address and emails the link.
-async fn send_verification(app: &AppState, user: &user::Model) -> Result<(), AppError> {
+pub(super) async fn send_verification(app: &AppState, user: &user::Model) -> Result<(), AppError> {
     let hours = app.config.auth.verify_token_hours;
     let token = tokens::issue(&app.db, user, Purpose::VerifyEmail, Duration::hours(hours)).await?;
     let email = VerifyEmail {
@@ -241,11 +237,7 @@ fn render_sign_in(page: Page, csrf: String, state: SignInState, next: Option<Str
         errors,
         unverified,
     } = state;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let form = view! { <SignInFormView csrf email remember next errors unverified /> }.into_any();
     page.render_form("Sign in", status, form, |form| {
         view! {
@@ -368,11 +360,7 @@ fn render_verify(
     email: String,
     errors: FormErrors,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let form = view! { <VerifyEmailFormView csrf token email errors /> }.into_any();
     page.render_form("Confirm your email address", status, form, |form| {
         view! {
@@ -435,11 +423,7 @@ async fn resend_verification_page(
 }
 
 fn render_resend(page: Page, csrf: String, email: String, errors: FormErrors) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let form = view! { <ResendVerificationForm csrf email errors /> }.into_any();
     page.render_form("New confirmation link", status, form, |form| {
         view! {
@@ -489,11 +473,7 @@ async fn forgot_password_page(
 }
 
 fn render_forgot(page: Page, csrf: String, email: String, errors: FormErrors) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let form = view! { <ForgotPasswordForm csrf email errors /> }.into_any();
     page.render_form("Forgot your password?", status, form, |form| {
         view! {
@@ -572,11 +552,7 @@ fn render_reset(
     token: String,
     errors: FormErrors,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let password_hint = password_hint(app);
     let form = view! { <ResetPasswordFormView csrf token errors password_hint /> }.into_any();
     page.render_form("Choose a new password", status, form, |form| {
