@@ -28,6 +28,17 @@ refused=$(APP_ENVIRONMENT=production "$binary" migrate fresh 2>&1 || true)
 check "migrate fresh is refused in production" has "refused in production" "$refused"
 refused=$(APP_ENVIRONMENT=production "$binary" serve 2>&1 || true)
 check "production refuses the development secret key" has "secret_key is the development default" "$refused"
+sent=$("$binary" mail test ops@example.com 2>&1 || true)
+check "mail test writes to the development outbox" has "sent a test email to ops@example.com into the outbox" "$sent"
+# The auth option: its routes and its command, when the app has accounts.
+accounts=0
+has "/login" "$routes" && accounts=1
+if [ $accounts = 1 ]; then
+    created=$("$binary" user create admin@example.com --admin 2>&1 || true)
+    check "user create --admin prints the password once" has "password: " "$created"
+    again=$("$binary" user create admin@example.com 2>&1 || true)
+    check "user create refuses a taken email" has "exists already" "$again"
+fi
 
 # A free port.
 port=18080
@@ -50,6 +61,14 @@ if [ $ready = 1 ]; then
     check "the home page renders" has "<h1" "$home"
     check "the about page renders" curl -fsS -o /dev/null "$base/about"
     check "/health answers" curl -fsS -o /dev/null "$base/health"
+    outbox=$(curl -fsS "$base/dev/mail" || true)
+    check "/dev/mail shows the test email" has "Test email from" "$outbox"
+    if [ $accounts = 1 ]; then
+        check "the sign-in page renders" curl -fsS -o /dev/null "$base/login"
+        check "the registration page renders" curl -fsS -o /dev/null "$base/register"
+        code=$(curl -s -o /dev/null -w '%{http_code}' "$base/account")
+        check "the account page sends visitors to sign in (303, got $code)" test "$code" = 303
+    fi
     stylesheet=$(sed -n 's/.*<link rel="stylesheet" href="\([^"]*\)".*/\1/p' <<<"$home")
     check "the hashed stylesheet is served" curl -fsS -o /dev/null "$base$stylesheet"
     code=$(curl -s -o /dev/null -w '%{http_code}' "$base/no/such/page")

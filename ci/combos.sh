@@ -45,6 +45,19 @@ new_migration_works() {
         cargo check --quiet -p migration
 }
 
+# The end-to-end tests in headless Chromium, or a loud skip when it cannot be had.
+browser_tests() {
+    if ! "$ROOT/ci/chromium.sh"; then
+        warn "################################################################################"
+        warn "SKIP the browser tests of $1: no Chromium and chromedriver (run .ci/run, or"
+        warn "apt install chromium chromium-driver)"
+        warn "################################################################################"
+        skipped+=("$1 (browser tests)")
+        return 0
+    fi
+    just test-browser
+}
+
 passed=() failed=() skipped=()
 for name in "${selected[@]}"; do
     settings=${options[$name]:-}
@@ -66,6 +79,7 @@ for name in "${selected[@]}"; do
         step "$name: just audit (fmt, clippy, test)" just audit &&
         step "$name: Cargo.lock pins every dependency" lockfile_is_complete &&
         step "$name: boot and stop" "$ROOT/ci/boot.sh" "$app" &&
+        step "$name: browser tests (headless Chromium)" browser_tests "$name" &&
         { [ "$name" != sqlite ] || step "$name: the livereload feature of just dev" live_reload_works; } &&
         { [ "$name" != sqlite ] || step "$name: just new-migration" new_migration_works; }
     then

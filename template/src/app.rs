@@ -18,16 +18,18 @@ use tokio_util::sync::CancellationToken;
 use tower_sessions::cookie::Key;
 
 use crate::{
+{%- if auth %}
     auth::{password::Passwords, rate_limit::RateLimits},
+{%- endif %}
     config::Config,
     db::{self, Backend},
     mail::Mailer,
     session,
 };
-
+{% if auth %}
 /// How often idle rate-limit counters are forgotten.
 const RATE_LIMIT_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
-
+{% endif %}
 /// How long [`Services::stop`] waits for each service.
 pub const STOP_STEP_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -41,10 +43,12 @@ pub struct App {
     pub backend: Backend,
     /// Signs session cookies; derived from `secret_key`.
     pub session_key: Key,
+{%- if auth %}
     /// Hashes and verifies passwords, a few at a time.
     pub passwords: Passwords,
     /// Counts sign-in attempts, reset requests and verification resends.
     pub rate_limits: Arc<RateLimits>,
+{%- endif %}
     pub mailer: Mailer,
 }
 
@@ -83,30 +87,31 @@ impl Services {
                 .await
                 .context("could not apply the database migrations")?;
         }
-
+{% if auth %}
         let passwords = Passwords::new(&config.auth)?;
         let rate_limits = Arc::new(RateLimits::new(&config.auth.rate_limit));
+{%- endif %}
         let mailer = Mailer::new(&config.mail, &config.server.public_url)
             .context("could not set up mail")?;
 
         let stopping = CancellationToken::new();
+        let session_cleanup = session::spawn_cleanup(
+            db.clone(),
+            Duration::from_secs(config.session.cleanup_interval_secs),
+            stopping.clone(),
+        );
+{%- if auth %}
+        let rate_limit_sweep = spawn_every(RATE_LIMIT_SWEEP_INTERVAL, stopping.clone(), {
+            let rate_limits = Arc::clone(&rate_limits);
+            move || rate_limits.forget_idle()
+        });
         let background = vec![
-            (
-                "session cleanup",
-                session::spawn_cleanup(
-                    db.clone(),
-                    Duration::from_secs(config.session.cleanup_interval_secs),
-                    stopping.clone(),
-                ),
-            ),
-            (
-                "rate limit sweep",
-                spawn_every(RATE_LIMIT_SWEEP_INTERVAL, stopping.clone(), {
-                    let rate_limits = Arc::clone(&rate_limits);
-                    move || rate_limits.forget_idle()
-                }),
-            ),
+            ("session cleanup", session_cleanup),
+            ("rate limit sweep", rate_limit_sweep),
         ];
+{%- else %}
+        let background = vec![("session cleanup", session_cleanup)];
+{%- endif %}
 
         Ok(Self {
             state: AppState(Arc::new(App {
@@ -114,8 +119,10 @@ impl Services {
                 db,
                 backend,
                 session_key,
+{%- if auth %}
                 passwords,
                 rate_limits,
+{%- endif %}
                 mailer,
             })),
             stopping,
@@ -152,7 +159,7 @@ impl Services {
 }
 
 /// Runs `work` every `interval` until `stopping` is cancelled.
-fn spawn_every(
+pub fn spawn_every(
     interval: Duration,
     stopping: CancellationToken,
     work: impl Fn() + Send + 'static,

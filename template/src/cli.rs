@@ -5,7 +5,10 @@
 //! app migrate up|down|status|fresh
 //! app routes                # every route, its method and handler
 //! app secret                # a fresh value for APP_SECRET_KEY
+{%- if auth %}
 //! app user create EMAIL [--admin]   # an account, with a random password printed once
+{%- endif %}
+//! app mail test ADDRESS     # send a test email, to check the mail settings
 //! ```
 
 use std::{path::PathBuf, process::ExitCode};
@@ -13,16 +16,17 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-use sea_orm::SqlErr;
-use secrecy::{ExposeSecret as _, SecretString};
-
 use crate::{
     app::Services,
-    auth::password::Passwords,
-    config::{Config, Environment},
-    db, models, routes, server, telemetry,
+    config::{Config, Environment, MailTransport},
+    db,
+    mail::{Mailer, emails::TestMessage},
+    routes, server, telemetry,
 };
+{%- if auth %}
+
+mod user;
+{%- endif %}
 
 #[derive(Debug, Parser)]
 #[command(version, about)]
@@ -48,22 +52,24 @@ pub enum Command {
     Routes,
     /// Print a new random secret key for `APP_SECRET_KEY`.
     Secret,
+{%- if auth %}
     /// Manage accounts.
     User {
         #[command(subcommand)]
-        action: UserAction,
+        action: user::UserAction,
+    },
+{%- endif %}
+    /// Check the mail settings.
+    Mail {
+        #[command(subcommand)]
+        action: MailAction,
     },
 }
 
 #[derive(Debug, Clone, Subcommand)]
-pub enum UserAction {
-    /// Create a confirmed account and print its random password (change it after signing in).
-    Create {
-        email: String,
-        /// Give the account the admin role.
-        #[arg(long)]
-        admin: bool,
-    },
+pub enum MailAction {
+    /// Send a short email to ADDRESS through the configured transport (SMTP, or the outbox).
+    Test { address: String },
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
@@ -113,7 +119,10 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             print!("{}", routes::table());
             return Ok(());
         }
-        Command::Serve | Command::Migrate { .. } | Command::User { .. } => {}
+        Command::Serve | Command::Migrate { .. } | Command::Mail { .. } => {}
+{%- if auth %}
+        Command::User { .. } => {}
+{%- endif %}
     }
 
     let config = Config::load(cli.config.as_deref())?;
@@ -121,7 +130,10 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(config).await,
         Command::Migrate { action } => migrate(&config, action).await,
-        Command::User { action } => user(&config, action).await,
+{%- if auth %}
+        Command::User { action } => user::run(&config, action).await,
+{%- endif %}
+        Command::Mail { action } => mail(&config, action).await,
         Command::Routes | Command::Secret => Ok(()),
     }
 }
@@ -166,45 +178,27 @@ async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
     result
 }
 
-async fn user(config: &Config, action: UserAction) -> anyhow::Result<()> {
-    let UserAction::Create { email, admin } = action;
-    anyhow::ensure!(
-        email.contains('@') && email.trim().len() > 2,
-        "{email:?} is not an email address"
-    );
-    let password = {
-        let mut bytes = [0_u8; 18];
-        getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-        SecretString::from(URL_SAFE_NO_PAD.encode(bytes))
+async fn mail(config: &Config, action: MailAction) -> anyhow::Result<()> {
+    let MailAction::Test { address } = action;
+    let mailer =
+        Mailer::new(&config.mail, &config.server.public_url).context("could not set up mail")?;
+    let email = TestMessage {
+        app_name: config.name.clone(),
+        environment: config.environment.to_string(),
+        home_link: mailer.link("/"),
     };
-    let password_hash = Passwords::new(&config.auth)?.hash(&password).await?;
-    let db = db::connect(&config.database)
+    mailer
+        .send(&address, &email)
         .await
-        .context("could not connect to the database")?;
-    if config.database.migrate_on_start {
-        db::migrate_up(&db).await?;
-    }
-    let created = models::user::create(
-        &db,
-        models::user::NewUser {
-            email: email.clone(),
-            password_hash,
-            is_admin: admin,
-            verified: true,
-        },
-    )
-    .await;
-    db.close().await.context("could not close the database")?;
-    let user = match created {
-        Ok(user) => user,
-        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            anyhow::bail!("an account with the email {email} exists already")
-        }
-        Err(error) => return Err(error).context("could not create the account"),
+        .with_context(|| format!("could not send the test email to {address}"))?;
+    let via = match config.mail.transport {
+        MailTransport::Smtp => format!(
+            "through {}:{}",
+            config.mail.smtp.host, config.mail.smtp.port
+        ),
+        MailTransport::Outbox => format!("into the outbox {}", config.mail.outbox_dir),
     };
-    let role = if user.is_admin { "admin" } else { "user" };
-    println!("created {role} {}", user.email);
-    println!("password: {}", password.expose_secret());
+    println!("sent a test email to {address} {via}");
     Ok(())
 }
 

@@ -89,7 +89,9 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub session: SessionConfig,
+{%- if auth %}
     pub auth: AuthConfig,
+{%- endif %}
     pub mail: MailConfig,
     pub log: LogConfig,
 }
@@ -110,9 +112,12 @@ pub struct ServerConfig {
     pub hsts: bool,
     /// The address people reach the app at, for links in emails: `https://example.com`.
     pub public_url: String,
+{%- if auth %}
     /// Behind a reverse proxy, the header in which it passes the client's IP address
-    /// (`x-forwarded-for`, `x-real-ip`); empty when clients connect directly.
+    /// (`x-forwarded-for`, `x-real-ip`); empty when clients connect directly. Rate limits count
+    /// per client address.
     pub client_ip_header: String,
+{%- endif %}
 }
 
 impl ServerConfig {
@@ -155,7 +160,7 @@ pub struct SessionConfig {
     /// How often expired sessions are deleted from the database.
     pub cleanup_interval_secs: u64,
 }
-
+{% if auth %}
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
@@ -190,7 +195,7 @@ pub struct RateLimitConfig {
     /// At most this many every three minutes from one IP address, whatever the email.
     pub per_ip_per_3_minutes: u32,
 }
-
+{% endif %}
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailConfig {
@@ -297,7 +302,9 @@ impl Config {
     /// Values that would make the app fail later, refused now with the key to fix.
     fn validate(&self) -> anyhow::Result<()> {
         let database = &self.database;
+{%- if auth %}
         let auth = &self.auth;
+{%- endif %}
         let checks = [
             (
                 self.server.request_timeout_secs > 0,
@@ -333,6 +340,7 @@ impl Config {
                     || self.server.public_url.starts_with("https://"),
                 "server.public_url must start with http:// or https://",
             ),
+{%- if auth %}
             (
                 auth.password_min_chars >= 8 && auth.password_min_chars <= auth.password_max_chars,
                 "auth.password_min_chars must be at least 8 and at most auth.password_max_chars",
@@ -353,6 +361,7 @@ impl Config {
                     && auth.rate_limit.per_ip_per_3_minutes > 0,
                 "auth.rate_limit values must be above 0",
             ),
+{%- endif %}
             (
                 self.mail.from.parse::<lettre::message::Mailbox>().is_ok(),
                 "mail.from must be an address such as `My App <hello@example.com>`",

@@ -48,6 +48,17 @@ impl CsrfToken {
         session.insert(SESSION_KEY, &token).await.map_err(store)?;
         Ok(Self(token))
     }
+
+    /// The session's token if it has one already; unlike [`CsrfToken::of`], never writes to the
+    /// session. A store error counts as no token: the form that needs one will make it.
+    pub async fn existing(session: &Session) -> Option<Self> {
+        session
+            .get::<String>(SESSION_KEY)
+            .await
+            .ok()
+            .flatten()
+            .map(Self)
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {

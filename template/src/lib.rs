@@ -18,12 +18,18 @@ pub mod server;
 pub mod db;
 /// Sessions stored in the app database, and flash messages on top of them.
 pub mod session;
+{%- if auth %}
 /// The tables: one sea-orm entity per table, with its queries.
 pub mod models;
+{%- endif %}
 
+{% if auth -%}
 // Accounts and mail
 /// Registration, sign-in, email verification, password reset, guards, rate limits.
 pub mod auth;
+{%- else -%}
+// Mail
+{%- endif %}
 /// Emails written as leptos components, sent over SMTP or kept in a development outbox.
 pub mod mail;
 

@@ -20,7 +20,9 @@ use tower_sessions::Session;
 
 use crate::{
     app::AppState,
+{%- if auth %}
     auth::session::CurrentUser,
+{%- endif %}
     csrf::CsrfToken,
     htmx::HxRequest,
     views::{
@@ -39,10 +41,12 @@ pub struct Page {
     /// Taken out only when the page is rendered: a handler that fails after extracting `Page`
     /// leaves them for the next page.
     messages: Option<Messages>,
+{%- if auth %}
     /// The signed-in user, for the navigation.
     user: Option<CurrentUser>,
-    /// The session's CSRF token when someone is signed in: the sign-out button posts it, and
-    /// htmx sends it with every request.
+{%- endif %}
+    /// The session's CSRF token, which htmx sends with every request: always when someone is
+    /// signed in (the sign-out button posts it), otherwise once the session has one.
     csrf: Option<String>,
 }
 
@@ -58,16 +62,18 @@ impl Page {
             path,
             hx,
             messages: None,
+{%- if auth %}
             user: None,
+{%- endif %}
             csrf: None,
         }
     }
-
+{% if auth %}
     /// The signed-in user, if any.
     pub fn user(&self) -> Option<&CurrentUser> {
         self.user.as_ref()
     }
-
+{% endif %}
     /// What htmx said about the request.
     pub fn hx(&self) -> &HxRequest {
         &self.hx
@@ -118,7 +124,9 @@ impl Page {
             path,
             hx,
             messages,
+{%- if auth %}
             user,
+{%- endif %}
             csrf,
         } = self;
         let flashes: Vec<Flash> = messages
@@ -137,7 +145,9 @@ impl Page {
             title,
             path,
             flashes,
+{%- if auth %}
             user_email: user.map(|user| user.email.clone()),
+{%- endif %}
             csrf,
         };
         views::render(view! { <Layout data>{content}</Layout> })
@@ -153,18 +163,30 @@ impl FromRequestParts<AppState> for Page {
     ) -> Result<Self, Self::Rejection> {
         // Route groups without a session have no flash messages: that is not an error.
         let messages = Messages::from_request_parts(parts, state).await.ok();
+{%- if auth %}
         let user = parts.extensions.get::<CurrentUser>().cloned();
+        // Not made for anonymous visitors: a page view alone should not write a session.
         let csrf = match (&user, parts.extensions.get::<Session>()) {
-            (Some(_), Some(session)) => CsrfToken::of(session).await.ok().map(|token| token.0),
-            _ => None,
+            (Some(_), Some(session)) => CsrfToken::of(session).await.ok(),
+            (None, Some(session)) => CsrfToken::existing(session).await,
+            (_, None) => None,
         };
+{%- else %}
+        // Not made here: a page view alone should not write a session.
+        let csrf = match parts.extensions.get::<Session>() {
+            Some(session) => CsrfToken::existing(session).await,
+            None => None,
+        };
+{%- endif %}
         Ok(Self {
             app_name: state.config.name.clone(),
             path: parts.uri.path().to_owned(),
             hx: HxRequest::from_headers(&parts.headers),
             messages,
+{%- if auth %}
             user,
-            csrf,
+{%- endif %}
+            csrf: csrf.map(|token| token.0),
         })
     }
 }

@@ -28,7 +28,7 @@ pub struct Home;
 #[derive(Debug, Clone, Copy, TypedPath)]
 #[typed_path("/about")]
 pub struct About;
-
+{% if auth %}
 // Accounts (`crate::routes::auth`, `crate::routes::account`). Tokens from emails travel in the
 // query string (`?token=…`), which the request logs leave out.
 #[derive(Debug, Clone, Copy, TypedPath)]
@@ -82,7 +82,7 @@ pub struct AccountPassword;
 #[derive(Debug, Clone, Copy, TypedPath)]
 #[typed_path("/account/email")]
 pub struct AccountEmail;
-
+{% endif %}
 // Development tools, routed in development only
 /// The outbox: every email the app "sent" (`mail.transport = "outbox"`).
 #[derive(Debug, Clone, Copy, TypedPath)]

@@ -2,7 +2,11 @@
 //!
 //! | group | routes | its own middleware |
 //! |---|---|---|
+{%- if auth %}
 //! | [`pages`], [`auth`], [`account`] | HTML pages | sessions, flash messages, CSRF token check, signed-in user |
+{%- else %}
+//! | [`pages`] | HTML pages | sessions, flash messages, CSRF token check |
+{%- endif %}
 //! | [`dev`] | `/dev/mail` | as pages; development only |
 //! | [`health`] | `/health`, `/ready` | none: probes stay cheap |
 //! | static files | `/static/…` ([`crate::assets`]) | long-lived caching |
@@ -14,8 +18,10 @@
 //! To add a page: a path type in [`crate::paths`], a handler in [`pages`] taking that type first,
 //! and one `.get(handler)` line in its `routes()`.
 
+{% if auth -%}
 pub mod account;
 pub mod auth;
+{% endif -%}
 pub mod dev;
 pub mod health;
 pub mod pages;
@@ -71,12 +77,17 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
             Routes::new()
         })
         .merge(extra_pages)
+{%- if auth %}
         // Layers run bottom to top: the session is loaded first, then the flash messages, the
         // CSRF check of form posts, and the signed-in user.
         .layer(from_fn_with_state(
             state.clone(),
             crate::auth::session::load_current_user,
         ))
+{%- else %}
+        // Layers run bottom to top: the session is loaded first, then the flash messages and the
+        // CSRF check of form posts.
+{%- endif %}
         .route_layer(from_fn(csrf::verify))
         .layer(MessagesManagerLayer)
         .layer(session::layer(
@@ -152,12 +163,19 @@ pub fn table() -> RouteTable {
     table
 }
 
+{% if auth -%}
 /// The HTML pages: the site's own, the account pages.
 fn pages_routes() -> Routes<AppState> {
     pages::routes()
         .merge(auth::routes())
         .merge(account::routes())
 }
+{%- else -%}
+/// The HTML pages.
+fn pages_routes() -> Routes<AppState> {
+    pages::routes()
+}
+{%- endif %}
 
 fn static_files() -> Routes<AppState> {
     Routes::new().nest_service(

@@ -13,7 +13,9 @@ use sea_orm_migration::MigrationTrait;
 pub use sea_orm_migration::{MigrationStatus, MigratorTrait};
 
 mod m20260101_000001_create_sessions;
+{% if auth -%}
 mod m20260201_000001_create_users;
+{% endif -%}
 
 /// The app's migrations, oldest first.
 #[derive(Debug)]
@@ -22,9 +24,13 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+{%- if auth %}
         vec![
             Box::new(m20260101_000001_create_sessions::Migration),
             Box::new(m20260201_000001_create_users::Migration),
         ]
+{%- else %}
+        vec![Box::new(m20260101_000001_create_sessions::Migration)]
+{%- endif %}
     }
 }

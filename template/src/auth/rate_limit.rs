@@ -137,3 +137,77 @@ impl FromRequestParts<AppState> for ClientIp {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> RateLimits {
+        RateLimits::new(&RateLimitConfig {
+            per_email_and_ip_per_minute: 5,
+            per_ip_per_3_minutes: 10,
+        })
+    }
+
+    const HOME: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+    const ELSEWHERE: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7));
+
+    #[test]
+    fn five_tries_per_email_and_address_then_a_429_with_a_wait() {
+        let limits = limits();
+        for _ in 0..5 {
+            limits.check(Action::SignIn, HOME, "a@example.com").unwrap();
+        }
+
+        let refused = limits.check(Action::SignIn, HOME, "A@Example.com ");
+
+        assert!(matches!(
+            refused,
+            Err(AppError::TooManyRequests { retry_after_secs }) if retry_after_secs >= 1
+        ));
+        // The same email from another address, and another email, still get through.
+        limits
+            .check(Action::SignIn, ELSEWHERE, "a@example.com")
+            .unwrap();
+        limits.check(Action::SignIn, HOME, "b@example.com").unwrap();
+    }
+
+    #[test]
+    fn ten_tries_per_address_whatever_the_email() {
+        let limits = limits();
+        for n in 0..10 {
+            limits
+                .check(Action::PasswordReset, HOME, &format!("{n}@example.com"))
+                .unwrap();
+        }
+
+        assert!(
+            limits
+                .check(Action::PasswordReset, HOME, "new@example.com")
+                .is_err()
+        );
+        limits
+            .check(Action::PasswordReset, ELSEWHERE, "new@example.com")
+            .unwrap();
+    }
+
+    #[test]
+    fn each_action_counts_on_its_own() {
+        let limits = limits();
+        for _ in 0..5 {
+            limits
+                .check(Action::VerificationResend, HOME, "a@example.com")
+                .unwrap();
+        }
+        assert!(
+            limits
+                .check(Action::VerificationResend, HOME, "a@example.com")
+                .is_err()
+        );
+
+        limits.check(Action::SignIn, HOME, "a@example.com").unwrap();
+        limits
+            .check(Action::PasswordReset, HOME, "a@example.com")
+            .unwrap();
+    }
+}

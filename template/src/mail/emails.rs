@@ -3,11 +3,22 @@
 //!
 //! [`Email`]: crate::mail::Email
 
+{% if auth -%}
 pub mod account_exists;
+{% endif -%}
 pub mod layout;
+{% if auth -%}
 pub mod reset_password;
+{% endif -%}
+pub mod test_message;
+{% if auth -%}
 pub mod verify_email;
-
+{% endif %}
+{% if auth -%}
 pub use self::{
-    account_exists::AccountExists, reset_password::ResetPassword, verify_email::VerifyEmail,
+    account_exists::AccountExists, reset_password::ResetPassword, test_message::TestMessage,
+    verify_email::VerifyEmail,
 };
+{%- else -%}
+pub use self::test_message::TestMessage;
+{%- endif %}

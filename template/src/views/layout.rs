@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+{% if auth -%}
 use crate::{
     assets, csrf,
     paths::{About, Account, Home, Register, SignIn, SignOut},
@@ -10,6 +11,13 @@ use crate::{
         form::CsrfField,
     },
 };
+{%- else -%}
+use crate::{
+    assets, csrf,
+    paths::{About, Home},
+    views::components::flash::{Flash, FlashMessages},
+};
+{%- endif %}
 
 /// htmx settings (read by htmx from this meta tag):
 /// - no inline `<style>` for indicators and no `eval`, so the Content-Security-Policy can forbid both;
@@ -32,9 +40,11 @@ pub struct LayoutData {
     /// The requested path, which marks the current navigation link.
     pub path: String,
     pub flashes: Vec<Flash>,
+{%- if auth %}
     /// The signed-in user's email, if someone is signed in.
     pub user_email: Option<String>,
-    /// The CSRF token, when the page has a session (signed in): htmx sends it as a header.
+{%- endif %}
+    /// The session's CSRF token, if the page has one: htmx sends it as a header.
     pub csrf: Option<String>,
 }
 
@@ -45,13 +55,15 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
         title,
         path,
         flashes,
+{%- if auth %}
         user_email,
+{%- endif %}
         csrf,
     } = data;
     // JSON for htmx's hx-headers attribute; the token is base64url, so it needs no escaping.
     let hx_headers = csrf
         .as_ref()
-        .map(|token| format!(r#"{{"{}":"{token}"}}"#, csrf::HEADER));
+        .map(|token| ["{\"", csrf::HEADER, "\":\"", token, "\"}"].concat());
     let document_title = if title.is_empty() {
         app_name.clone()
     } else {
@@ -73,7 +85,11 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
             </head>
             <body class="flex min-h-screen flex-col bg-base-200 text-base-content" hx-boost="true" hx-headers=hx_headers>
                 <a href="#main" class="skip-link btn btn-primary btn-sm">"Skip to content"</a>
+{%- if auth %}
                 <Header app_name=app_name.clone() path=path user_email csrf />
+{%- else %}
+                <Header app_name=app_name.clone() path=path />
+{%- endif %}
                 <main id="main" class="mx-auto w-full max-w-5xl flex-1 px-4 py-8 sm:px-6">
                     <FlashMessages flashes />
                     {children()}
@@ -89,6 +105,7 @@ fn navigation() -> [(String, &'static str); 2] {
     [(Home.to_string(), "Home"), (About.to_string(), "About")]
 }
 
+{% if auth -%}
 #[component]
 fn Header(
     app_name: String,
@@ -96,6 +113,10 @@ fn Header(
     user_email: Option<String>,
     csrf: Option<String>,
 ) -> impl IntoView {
+{%- else -%}
+#[component]
+fn Header(app_name: String, path: String) -> impl IntoView {
+{%- endif %}
     view! {
         <header class="navbar bg-base-100 px-4 shadow-sm sm:px-6">
             <div class="flex-1">
@@ -118,13 +139,15 @@ fn Header(
                             }
                         })
                         .collect_view()}
+{%- if auth %}
                     <AccountMenu user_email csrf path=path.clone() />
+{%- endif %}
                 </ul>
             </nav>
         </header>
     }
 }
-
+{% if auth %}
 /// Sign-in and registration links, or the account link and the sign-out button.
 #[component]
 fn AccountMenu(user_email: Option<String>, csrf: Option<String>, path: String) -> impl IntoView {
@@ -154,7 +177,7 @@ fn AccountMenu(user_email: Option<String>, csrf: Option<String>, path: String) -
         .into_any(),
     }
 }
-
+{% endif %}
 #[component]
 fn Footer(app_name: String) -> impl IntoView {
     view! {

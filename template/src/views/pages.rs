@@ -2,8 +2,10 @@
 //! and renders it inside [`crate::views::layout::Layout`].
 
 pub mod about;
+{% if auth -%}
 pub mod account;
 pub mod auth;
+{% endif -%}
 pub mod dev_mail;
 pub mod error;
 pub mod home;

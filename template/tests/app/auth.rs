@@ -3,12 +3,14 @@
 
 use axum::http::{StatusCode, header};
 use axum_extra::routing::TypedPath;
+use axum_test::TestResponse;
 use sea_orm::EntityTrait as _;
+use secrecy::SecretString;
 
 use crate::{
     app::{
         auth::guards::RequireAdmin,
-        models::user::{self, Entity as Users},
+        models::user::{self, Entity as Users, NewUser},
         routes::Routes,
     },
     helpers::{TestApp, html, select, select_one, text_of},
@@ -16,7 +18,41 @@ use crate::{
 
 const PASSWORD: &str = "correct horse battery staple";
 
-fn session_cookie(response: &axum_test::TestResponse) -> Option<String> {
+/// Account helpers, for these tests and any other that needs someone signed in.
+impl TestApp {
+    /// Creates a confirmed account directly in the database, as `user create` does.
+    pub async fn create_user(&self, email: &str, password: &str, admin: bool) -> user::Model {
+        let password_hash = self
+            .state
+            .passwords
+            .hash(&SecretString::from(password))
+            .await
+            .expect("hashed");
+        user::create(
+            self.db(),
+            NewUser {
+                email: email.to_owned(),
+                password_hash,
+                is_admin: admin,
+                verified: true,
+            },
+        )
+        .await
+        .expect("created")
+    }
+
+    /// Signs in through the sign-in form.
+    pub async fn sign_in(&self, email: &str, password: &str) -> TestResponse {
+        self.submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+}
+
+fn session_cookie(response: &TestResponse) -> Option<String> {
     response
         .iter_headers_by_name(header::SET_COOKIE)
         .filter_map(|value| value.to_str().ok())
@@ -78,7 +114,7 @@ async fn register_confirm_sign_out_and_sign_in_again() {
     // Checklist 6: the link works once.
     app.get(&link).await.assert_status(StatusCode::NOT_FOUND);
 
-    let token = app.csrf_token("/account").await;
+    let token = app.form_token("/account").await;
     app.post_with_token("/logout", &token, &[])
         .await
         .assert_status(StatusCode::SEE_OTHER);
@@ -168,7 +204,7 @@ async fn signing_in_gives_a_new_session_id_and_signing_out_deletes_it() {
         "{after}"
     );
 
-    let token = app.csrf_token("/account").await;
+    let token = app.form_token("/account").await;
     app.post_with_token("/logout", &token, &[]).await;
     app.get("/account")
         .await
@@ -193,7 +229,8 @@ async fn remember_me_keeps_the_cookie_after_the_browser_closes() {
         .await;
 
     let cookie = session_cookie(&response).expect("a session cookie");
-    assert!(cookie.contains("Max-Age=2592000"), "{cookie}");
+    let max_age = app.state.config.auth.remember_days * 24 * 60 * 60;
+    assert!(cookie.contains(&format!("Max-Age={max_age}")), "{cookie}");
 }
 
 #[tokio::test]
@@ -218,7 +255,7 @@ async fn a_form_without_the_csrf_token_is_refused() {
 #[tokio::test]
 async fn validation_errors_are_shown_next_to_their_fields_with_the_values_kept() {
     let app = TestApp::spawn().await;
-    let token = app.csrf_token("/register").await;
+    let token = app.form_token("/register").await;
 
     let response = app
         .server
@@ -401,7 +438,7 @@ async fn changing_the_email_needs_confirming_the_new_address() {
 async fn sign_in_attempts_are_rate_limited_per_email() {
     // Checklist 5: 5 a minute per email and IP, then 429 with Retry-After.
     let app = TestApp::spawn().await;
-    let token = app.csrf_token("/login").await;
+    let token = app.form_token("/login").await;
     for _ in 0..5 {
         app.post_with_token(
             "/login",
@@ -441,7 +478,7 @@ async fn pages_for_users_send_visitors_to_sign_in_and_back() {
     json.assert_status(StatusCode::UNAUTHORIZED);
 
     app.create_user("li@example.com", PASSWORD, false).await;
-    let token = app.csrf_token("/login?next=%2Faccount").await;
+    let token = app.form_token("/login?next=%2Faccount").await;
     let signed_in = app
         .post_with_token(
             "/login",
@@ -472,7 +509,7 @@ async fn admin_pages_are_for_admins_only() {
         .await
         .assert_status(StatusCode::FORBIDDEN);
 
-    let token = app.csrf_token("/account").await;
+    let token = app.form_token("/account").await;
     app.post_with_token("/logout", &token, &[]).await;
     app.sign_in("root@example.com", PASSWORD).await;
     app.get("/test/admin").await.assert_status_ok();

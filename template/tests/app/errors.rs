@@ -105,7 +105,7 @@ async fn a_json_client_gets_json_errors() {
 async fn a_wrong_method_gets_a_405_page_that_says_what_is_allowed() {
     let app = TestApp::spawn().await;
     // With a valid CSRF token: without one, any POST is refused first (403).
-    let token = app.csrf_token("/login").await;
+    let token = app.csrf_token().await;
 
     let response = app
         .server
@@ -167,7 +167,7 @@ async fn a_panicking_handler_becomes_a_500_page_without_the_panic_message() {
 #[tokio::test]
 async fn an_unreadable_form_gets_a_4xx_page_without_the_parser_message() {
     let app = TestApp::spawn_with_routes(failing_routes()).await;
-    let token = app.csrf_token("/login").await;
+    let token = app.csrf_token().await;
 
     let response = app
         .server
@@ -194,7 +194,7 @@ async fn an_unreadable_form_gets_a_4xx_page_without_the_parser_message() {
 async fn a_body_over_the_limit_gets_a_413_page() {
     let app = TestApp::spawn_with_routes(failing_routes()).await;
     let limit = app.state.config.server.body_limit_bytes;
-    let token = app.csrf_token("/login").await;
+    let token = app.csrf_token().await;
 
     let response = app
         .server

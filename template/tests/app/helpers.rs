@@ -13,7 +13,10 @@
 
 use std::{fmt::Display, sync::Once};
 
+use axum::response::Response;
+use axum_extra::routing::TypedPath;
 use axum_test::{TestResponse, TestServer};
+use leptos::prelude::*;
 use scraper::{ElementRef, Html, Selector};
 use sea_orm::DatabaseConnection;
 use secrecy::{ExposeSecret as _, SecretString};
@@ -22,10 +25,12 @@ use tempfile::TempDir;
 use crate::app::{
     app::{AppState, Services},
     config::{Config, Environment, LogConfig, LogFormat},
+    csrf::CsrfToken,
     db::{self, Backend},
-    models::user::{self, NewUser},
+    page::Page,
     routes::{self, Routes},
     telemetry,
+    views::components::form::CsrfField,
 };
 use crate::smtp::{self, Inbox};
 
@@ -71,6 +76,7 @@ impl TestApp {
 
         let services = Services::start(config).await.expect("the app starts");
         let state = services.state();
+        let extra_pages = extra_pages.get(csrf_form_page);
         let server = TestServer::builder()
             .save_cookies()
             .mock_transport()
@@ -93,7 +99,8 @@ impl TestApp {
         &self.database.as_ref().expect("the app's own database").url
     }
 
-    /// Another browser on the same app: its own cookies, the same database and mail.
+    /// Another browser on the same app: its own cookies, the same database and mail (and the app's
+    /// own routes only, without the test's extra ones).
     pub fn second_client(&self) -> Self {
         let server = TestServer::builder()
             .save_cookies()
@@ -129,8 +136,14 @@ impl TestApp {
             .await
     }
 
+    /// The session's CSRF token (the first call starts the session holding it), for requests
+    /// that send it as the `x-csrf-token` header, as htmx does.
+    pub async fn csrf_token(&self) -> String {
+        self.form_token(CsrfFormPage).await
+    }
+
     /// The CSRF token of the form on the page at `path` (which starts the session holding it).
-    pub async fn csrf_token(&self, path: impl Display) -> String {
+    pub async fn form_token(&self, path: impl Display) -> String {
         let page = self.get(path).await;
         let document = html(&page);
         // Every form of the page carries the same token.
@@ -149,7 +162,7 @@ impl TestApp {
         action: impl Display,
         fields: &[(&str, &str)],
     ) -> TestResponse {
-        let token = self.csrf_token(form_page).await;
+        let token = self.form_token(form_page).await;
         self.post_with_token(action, &token, fields).await
     }
 
@@ -169,43 +182,25 @@ impl TestApp {
             .await
     }
 
-    /// Creates a confirmed account directly in the database, as `user create` does.
-    pub async fn create_user(&self, email: &str, password: &str, admin: bool) -> user::Model {
-        let password_hash = self
-            .state
-            .passwords
-            .hash(&SecretString::from(password))
-            .await
-            .expect("hashed");
-        user::create(
-            self.db(),
-            NewUser {
-                email: email.to_owned(),
-                password_hash,
-                is_admin: admin,
-                verified: true,
-            },
-        )
-        .await
-        .expect("created")
-    }
-
-    /// Signs in through the sign-in form.
-    pub async fn sign_in(&self, email: &str, password: &str) -> TestResponse {
-        self.submit(
-            "/login",
-            "/login",
-            &[("email", email), ("password", password)],
-        )
-        .await
-    }
-
     /// Stops the background tasks and closes the pool, as `serve` does on shutdown.
     pub async fn stop(mut self) {
         if let Some(services) = self.services.take() {
             services.stop().await;
         }
     }
+}
+
+/// A page holding an empty form, beside the pages of every [`TestApp`]: where tests that post
+/// find a CSRF token, whatever pages the app has.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/test/csrf-form")]
+pub struct CsrfFormPage;
+
+async fn csrf_form_page(_: CsrfFormPage, CsrfToken(token): CsrfToken, page: Page) -> Response {
+    page.render(
+        "A form",
+        view! { <form method="post"><CsrfField token /></form> },
+    )
 }
 
 /// The test configuration, read like the app reads its own (files, then `APP_…` variables).

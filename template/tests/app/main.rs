@@ -5,14 +5,22 @@
 // of the modules below still means the crate).
 use ::{{crate_name}} as app;
 
+/// The app's executable, built by cargo for these tests: for tests of the command line.
+const APP_BINARY: &str = env!("CARGO_BIN_EXE_{{project-name}}");
+
 mod helpers;
 mod smtp;
 
+{% if auth -%}
 mod auth;
+mod auth_browser;
+{% endif -%}
+mod browser;
 mod database;
 mod errors;
 mod health;
 mod htmx;
+mod mail;
 mod migrations;
 mod pages;
 mod security;

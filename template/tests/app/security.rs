@@ -11,7 +11,7 @@ use crate::{
         routes::Routes,
         session::signing_key,
     },
-    helpers::{TestApp, html, test_config, text_of},
+    helpers::{CsrfFormPage, TestApp, html, test_config, text_of},
 };
 
 #[tokio::test]
@@ -98,7 +98,7 @@ async fn submit(_: Submit) -> &'static str {
 #[tokio::test]
 async fn a_form_posted_from_another_site_is_refused() {
     let app = TestApp::spawn_with_routes(Routes::new().post(submit)).await;
-    let token = app.csrf_token("/login").await;
+    let token = app.csrf_token().await;
 
     let cross_site = app
         .server
@@ -123,6 +123,21 @@ async fn a_form_posted_from_another_site_is_refused() {
     assert_eq!(text_of(&html(&cross_site), "[data-testid=status]"), "403");
     same_origin.assert_status_ok();
     other_origin.assert_status_forbidden();
+}
+
+#[tokio::test]
+async fn a_form_carrying_the_sessions_token_is_accepted_and_a_stale_one_refused() {
+    let app = TestApp::spawn_with_routes(Routes::new().post(submit)).await;
+
+    let accepted = app.submit(CsrfFormPage, Submit, &[]).await;
+    let stale = app
+        .post_with_token(Submit, "a-token-from-another-session", &[])
+        .await;
+
+    accepted.assert_status_ok();
+    assert_eq!(accepted.text(), "accepted");
+    stale.assert_status_forbidden();
+    assert!(stale.text().contains("This form has expired"));
 }
 
 #[test]

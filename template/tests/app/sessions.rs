@@ -77,6 +77,19 @@ async fn a_flash_message_shows_once_on_the_next_page() {
 }
 
 #[tokio::test]
+async fn a_flash_message_is_shown_to_its_own_browser_only() {
+    let app = TestApp::spawn_with_routes(flash_routes()).await;
+    let other_browser = app.second_client();
+
+    app.server.get(&SetFlash.to_string()).await;
+    let elsewhere = html(&other_browser.get(paths::About).await);
+    let here = html(&app.get(paths::About).await);
+
+    assert!(select(&elsewhere, "[data-flash-level]").is_empty());
+    assert_eq!(text_of(&here, "[data-flash-level=success]"), "Saved.");
+}
+
+#[tokio::test]
 async fn a_flash_message_survives_a_page_that_failed_before_rendering() {
     let app = TestApp::spawn_with_routes(flash_routes()).await;
     app.server.get(&SetFlash.to_string()).await;

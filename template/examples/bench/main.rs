@@ -8,6 +8,14 @@
 //! gzip on every page.
 //!
 //! Logging is off for all: a log line per request would measure the terminal.
+{%- if auth %}
+//!
+//! Then the login storm: the home page's latency (wrk's p99, a few connections) while a second
+//! load generator posts 50 failing sign-ins a second, against the same page with no sign-ins,
+//! in alternating rounds. Passwords are hashed with the production costs of
+//! `config/default.toml`, and the rate limits are lifted, as for a storm from many addresses:
+//! every attempt is hashed. The hashing pool's cap keeps a core free for the pages.
+{%- endif %}
 
 use std::{net::SocketAddr, process::Command, time::Duration};
 
@@ -22,11 +30,17 @@ use axum::{
 use secrecy::SecretString;
 use tower::ServiceExt as _;
 
-use {{crate_name}}::{
+// The app, whatever the project is called.
+use ::{{crate_name}} as app;
+use app::{
     app::Services,
     config::{Config, Environment},
     routes,
 };
+{%- if auth %}
+
+mod login_storm;
+{%- endif %}
 
 // The same allocator as the app's binary (src/main.rs).
 #[global_allocator]
@@ -40,6 +54,13 @@ const DURATION: &str = "5s";
 async fn main() -> anyhow::Result<()> {
     let folder = tempfile::tempdir()?;
     let mut config = Config::load_for(Environment::Test, None)?;
+{%- if auth %}
+    // The storm below hashes as production does (config/default.toml), from "many addresses".
+    config.auth.argon2_memory_kib = 19_456;
+    config.auth.argon2_iterations = 2;
+    config.auth.rate_limit.per_email_and_ip_per_minute = u32::MAX;
+    config.auth.rate_limit.per_ip_per_3_minutes = u32::MAX;
+{%- endif %}
     config.database.url = SecretString::from(format!(
         "sqlite://{}/bench.db?mode=rwc",
         folder.path().display()
@@ -81,6 +102,10 @@ async fn main() -> anyhow::Result<()> {
         "ratio full stack with gzip / bare axum: {:.2}",
         gzip / plain
     );
+{%- if auth %}
+
+    login_storm::run(&services, app_address).await?;
+{%- endif %}
 
     services.stop().await;
     Ok(())

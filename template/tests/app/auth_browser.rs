@@ -1,0 +1,126 @@
+//! The account flows in a real browser (see `browser.rs` for the harness and how to run them):
+//! each is one person's whole journey, through the development outbox at `/dev/mail`.
+
+use crate::browser::{Browser, LiveApp};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver: run with `just test-browser`"]
+async fn register_confirm_from_the_outbox_then_sign_out_and_in() {
+    let app = LiveApp::start().await;
+    let browser = Browser::open(&app.url).await;
+    let email = "new.reader@example.com";
+
+    // Register: htmx swaps the form for "check your inbox".
+    browser.visit("/register").await;
+    browser.fill("input[name=email]", email).await;
+    browser.fill("input[name=password]", PASSWORD).await;
+    browser.submit().await;
+    browser.wait_for("[data-testid=check-inbox]").await;
+
+    // The confirmation link, from the development outbox.
+    browser.visit("/dev/mail").await;
+    browser
+        .wait_for("[data-testid=mail] a[href*='/verify-email?token=']")
+        .await
+        .click()
+        .await
+        .expect("followed the link");
+    let shown = browser.wait_for("[data-testid=verify-email]").await;
+    assert_eq!(shown.text().await.expect("a text"), email);
+    browser.fill("input[name=password]", PASSWORD).await;
+    browser.submit().await;
+    browser.wait_for_signed_in().await;
+
+    browser.sign_out().await;
+    browser.sign_in(email, PASSWORD).await;
+    browser.wait_for_signed_in().await;
+    browser.sign_out().await;
+
+    browser.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver: run with `just test-browser`"]
+async fn forgot_password_reset_from_the_outbox_then_sign_in_with_the_new_one() {
+    let app = LiveApp::start().await;
+    let email = "forgetful@example.com";
+    app.app.create_user(email, PASSWORD, false).await;
+    let browser = Browser::open(&app.url).await;
+    let new_password = "a brand new passphrase";
+
+    browser.visit("/forgot-password").await;
+    browser.fill("input[name=email]", email).await;
+    browser.submit().await;
+    browser.wait_for("[data-testid=check-inbox]").await;
+
+    browser.visit("/dev/mail").await;
+    browser
+        .wait_for("[data-testid=mail] a[href*='/reset-password?token=']")
+        .await
+        .click()
+        .await
+        .expect("followed the link");
+    browser.fill("input[name=password]", new_password).await;
+    browser.submit().await;
+    // Sent to the sign-in page, which confirms the change.
+    browser.wait_for("main input[name=email]").await;
+    let flash = browser.wait_for("[data-flash-level=success]").await;
+    assert!(
+        flash
+            .text()
+            .await
+            .expect("a text")
+            .contains("password is changed")
+    );
+
+    // The old password no longer works; the new one does.
+    browser.sign_in(email, PASSWORD).await;
+    browser.wait_for("main form [role=alert]").await;
+    browser.sign_in(email, new_password).await;
+    browser.wait_for_signed_in().await;
+
+    browser.close().await;
+    app.stop().await;
+}
+
+/// The steps every account flow shares.
+impl Browser {
+    async fn fill(&self, selector: &str, value: &str) {
+        let field = self.wait_for(selector).await;
+        field.clear().await.expect("cleared");
+        field.send_keys(value).await.expect("typed");
+    }
+
+    /// Presses the submit button of the page's form.
+    async fn submit(&self) {
+        self.wait_for("main form button[type=submit]")
+            .await
+            .click()
+            .await
+            .expect("clicked");
+    }
+
+    async fn sign_in(&self, email: &str, password: &str) {
+        self.visit("/login").await;
+        self.fill("input[name=email]", email).await;
+        self.fill("input[name=password]", password).await;
+        self.submit().await;
+    }
+
+    async fn wait_for_signed_in(&self) {
+        self.wait_for("header a[href='/account']").await;
+    }
+
+    /// Presses "Sign out" in the header, and waits for the header to offer signing in.
+    async fn sign_out(&self) {
+        self.wait_for("header form[action='/logout'] button")
+            .await
+            .click()
+            .await
+            .expect("clicked");
+        self.wait_for("header a[href='/login']").await;
+    }
+}
