@@ -119,10 +119,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             print!("{}", routes::table());
             return Ok(());
         }
-        Command::Serve | Command::Migrate { .. } | Command::Mail { .. } => {}
-{%- if auth %}
-        Command::User { .. } => {}
-{%- endif %}
+        Command::Serve | Command::Migrate { .. } | Command::Mail { .. }{% if auth %} | Command::User { .. }{% endif %} => {}
     }
 
     let config = Config::load(cli.config.as_deref())?;

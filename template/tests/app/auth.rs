@@ -4,13 +4,18 @@
 use axum::http::{StatusCode, header};
 use axum_extra::routing::TypedPath;
 use axum_test::TestResponse;
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::EntityTrait as _;
 use secrecy::SecretString;
+use sha2::{Digest as _, Sha256};
 
 use crate::{
     app::{
         auth::guards::RequireAdmin,
-        models::user::{self, Entity as Users, NewUser},
+        models::{
+            user::{self, Entity as Users, NewUser},
+            user_token::Entity as UserTokens,
+        },
         routes::Routes,
     },
     helpers::{TestApp, html, select, select_one, text_of},
@@ -329,6 +334,37 @@ async fn a_password_reset_works_once_and_signs_out_everywhere() {
     app.sign_in("ha@example.com", new_password)
         .await
         .assert_status(StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn emailed_tokens_are_32_random_bytes_stored_only_as_their_sha256() {
+    let app = TestApp::spawn().await;
+    app.create_user("ti@example.com", PASSWORD, false).await;
+
+    app.submit(
+        "/forgot-password",
+        "/forgot-password",
+        &[("email", "ti@example.com")],
+    )
+    .await
+    .assert_status_ok();
+    let link = app
+        .mail
+        .wait_for("ti@example.com", 1)
+        .await
+        .link_to("/reset-password");
+
+    // Checklist 6: at least 32 random bytes, only a SHA-256 at rest, reset valid 15 minutes.
+    let token = link.split("token=").nth(1).unwrap();
+    let secret = URL_SAFE_NO_PAD.decode(token).expect("base64url");
+    assert_eq!(secret.len(), 32);
+    let rows = UserTokens::find().all(app.db()).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(row.token_hash, Sha256::digest(&secret).to_vec());
+    assert_eq!(row.purpose, "reset_password");
+    assert_eq!(row.sent_to, "ti@example.com");
+    assert_eq!(row.expires_at - row.created_at, time::Duration::minutes(15));
 }
 
 #[tokio::test]
