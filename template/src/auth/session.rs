@@ -48,7 +48,7 @@ use session_owner::{Column as SessionColumn, Entity as Sessions};
 const USER_ID: &str = "auth.user_id";
 const FINGERPRINT: &str = "auth.fingerprint";
 /// Unix seconds of the last renewal of a remembered session.
-const RENEWED_AT: &str = "auth.renewed_at";
+pub const RENEWED_AT: &str = "auth.renewed_at";
 
 /// A remembered session is renewed (its cookie and expiry pushed back) at most this often, so
 /// reading pages does not write to the database on every request.

@@ -8,10 +8,12 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::EntityTrait as _;
 use secrecy::SecretString;
 use sha2::{Digest as _, Sha256};
+use time::OffsetDateTime;
+use tower_sessions::Session;
 
 use crate::{
     app::{
-        auth::guards::RequireAdmin,
+        auth::{guards::RequireAdmin, session::RENEWED_AT},
         models::{
             user::{self, Entity as Users, NewUser},
             user_token::Entity as UserTokens,
@@ -236,6 +238,53 @@ async fn remember_me_keeps_the_cookie_after_the_browser_closes() {
     let cookie = session_cookie(&response).expect("a session cookie");
     let max_age = app.state.config.auth.remember_days * 24 * 60 * 60;
     assert!(cookie.contains(&format!("Max-Age={max_age}")), "{cookie}");
+}
+
+#[derive(Debug, TypedPath)]
+#[typed_path("/test/two-days-later")]
+struct TwoDaysLater;
+
+/// Dates the session's last renewal two days back: the user comes back after two days.
+async fn two_days_later(_: TwoDaysLater, session: Session) -> &'static str {
+    let two_days_ago = OffsetDateTime::now_utc() - time::Duration::days(2);
+    session
+        .insert(RENEWED_AT, two_days_ago.unix_timestamp())
+        .await
+        .expect("stored");
+    "later"
+}
+
+#[tokio::test]
+async fn a_remembered_session_is_renewed_once_a_day_not_on_every_request() {
+    let app = TestApp::spawn_with_routes(Routes::new().get(two_days_later)).await;
+    app.create_user("re@example.com", PASSWORD, false).await;
+    app.submit(
+        "/login",
+        "/login",
+        &[
+            ("email", "re@example.com"),
+            ("password", PASSWORD),
+            ("remember", "on"),
+        ],
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+
+    // The first page after signing in makes the session's new CSRF token (a write).
+    app.get("/account").await.assert_status_ok();
+
+    // Checklist 3: the long-lived session is reissued after a day, without a write per request.
+    let same_day = app.get("/account").await;
+    same_day.assert_status_ok();
+    assert_eq!(session_cookie(&same_day), None);
+    app.get(TwoDaysLater).await.assert_status_ok();
+    let later = app.get("/account").await;
+    later.assert_status_ok();
+    let renewed = session_cookie(&later).expect("a renewed cookie");
+    let max_age = app.state.config.auth.remember_days * 24 * 60 * 60;
+    assert!(renewed.contains(&format!("Max-Age={max_age}")), "{renewed}");
+    let next = app.get("/account").await;
+    assert_eq!(session_cookie(&next), None);
 }
 
 #[tokio::test]
