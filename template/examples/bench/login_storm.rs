@@ -1,12 +1,12 @@
 //! The login storm (see `main.rs`): the home page's p99 latency, measured by wrk, while a second
 //! load generator posts failing sign-ins at a fixed rate.
 
-use std::{net::SocketAddr, process::Command};
+use std::net::SocketAddr;
 
 use anyhow::{Context as _, bail};
 use secrecy::SecretString;
 
-use super::{ROUNDS, median};
+use super::{ROUNDS, median, wrk};
 use crate::app::{
     app::Services,
     models::user::{self, NewUser},
@@ -79,22 +79,16 @@ pub async fn run(services: &Services, address: SocketAddr) -> anyhow::Result<()>
 
 /// Runs wrk with `--latency` against the home page and reads its 99th percentile, in ms.
 fn home_p99_ms(address: SocketAddr) -> anyhow::Result<f64> {
-    let output = Command::new("wrk")
-        .args([
-            "-t1",
+    let report = wrk(
+        address,
+        &[
             "-c",
             LATENCY_CONNECTIONS,
             "-d",
             LATENCY_DURATION,
             "--latency",
-        ])
-        .arg(format!("http://{address}/"))
-        .output()
-        .context("could not run wrk: install it (apt-get install wrk, brew install wrk)")?;
-    let report = String::from_utf8_lossy(&output.stdout);
-    if report.contains("Non-2xx") {
-        bail!("some requests failed:\n{report}");
-    }
+        ],
+    )?;
     let value = report
         .lines()
         .find_map(|line| line.trim().strip_prefix("99%"))

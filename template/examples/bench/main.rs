@@ -121,24 +121,33 @@ async fn spawn(router: Router) -> anyhow::Result<SocketAddr> {
 
 /// Runs wrk against `address` and reads its "Requests/sec:" line.
 fn requests_per_second(address: SocketAddr, accept_encoding: Option<&str>) -> anyhow::Result<f64> {
-    let mut wrk = Command::new("wrk");
-    wrk.args(["-t1", "-c", CONNECTIONS, "-d", DURATION]);
-    if let Some(encodings) = accept_encoding {
-        wrk.args(["-H", &format!("Accept-Encoding: {encodings}")]);
+    let header = accept_encoding.map(|encodings| format!("Accept-Encoding: {encodings}"));
+    let mut args = vec!["-c", CONNECTIONS, "-d", DURATION];
+    if let Some(header) = &header {
+        args.extend(["-H", header.as_str()]);
     }
-    let output = wrk
-        .arg(format!("http://{address}/"))
-        .output()
-        .context("could not run wrk: install it (apt-get install wrk, brew install wrk)")?;
-    let report = String::from_utf8_lossy(&output.stdout);
-    if report.contains("Non-2xx") {
-        bail!("some requests failed:\n{report}");
-    }
+    let report = wrk(address, &args)?;
     report
         .lines()
         .find_map(|line| line.strip_prefix("Requests/sec:"))
         .and_then(|value| value.trim().parse().ok())
         .with_context(|| format!("no Requests/sec in wrk's report:\n{report}"))
+}
+
+/// Runs wrk, one thread, with `args` against the home page at `address`; its report, or an error
+/// if any request failed.
+fn wrk(address: SocketAddr, args: &[&str]) -> anyhow::Result<String> {
+    let output = Command::new("wrk")
+        .arg("-t1")
+        .args(args)
+        .arg(format!("http://{address}/"))
+        .output()
+        .context("could not run wrk: install it (apt-get install wrk, brew install wrk)")?;
+    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    if report.contains("Non-2xx") {
+        bail!("some requests failed:\n{report}");
+    }
+    Ok(report)
 }
 
 fn median(values: &mut [f64]) -> f64 {
