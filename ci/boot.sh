@@ -15,9 +15,12 @@ check() { # check DESCRIPTION COMMAND…
     if "$@"; then echo "  ok: $description"; else warn "  FAIL: $description"; failures=$((failures + 1)); fi
 }
 has() { [[ $2 == *"$1"* ]]; }
+quietly() { "$@" >/dev/null 2>&1; }
 
-# Start from a blank development database.
+# Start from a blank development database: a new SQLite file, or a Postgres database emptied of an
+# earlier run's tables (and its accounts).
 rm -rf data
+check "migrate fresh empties the development database" quietly "$binary" migrate fresh
 routes=$("$binary" routes)
 check "routes lists the about page" has "routes::pages::about" "$routes"
 secret=$("$binary" secret)

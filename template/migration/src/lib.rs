@@ -13,9 +13,9 @@ use sea_orm_migration::MigrationTrait;
 pub use sea_orm_migration::{MigrationStatus, MigratorTrait};
 
 mod m20260101_000001_create_sessions;
-{% if auth -%}
+{%- if auth %}
 mod m20260201_000001_create_users;
-{% endif -%}
+{%- endif %}
 
 /// The app's migrations, oldest first.
 #[derive(Debug)]
