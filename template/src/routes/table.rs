@@ -116,8 +116,9 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self
     }
 
-    /// Like [`Routes::layer`], but the middleware runs only for requests that match a route
-    /// (path and method): a wrong method still gets its plain 405.
+    /// Like [`Routes::layer`], but the middleware runs only for requests whose path matches a
+    /// route: an unknown path gets its plain 404. (A wrong method on a known path still passes
+    /// through it: axum routes the 405 inside the path's own service.)
     pub fn route_layer<L>(mut self, layer: L) -> Self
     where
         L: Layer<Route> + Clone + Send + Sync + 'static,

@@ -20,11 +20,8 @@ use serde_json::json;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 use crate::{
-    app::{
-        config::{Environment, MailTransport},
-        routes, server,
-    },
-    helpers::TestApp,
+    app::{routes, server},
+    helpers::{TestApp, use_development_outbox},
 };
 
 /// How long the browser may take to show what a step waits for.
@@ -84,13 +81,9 @@ impl LiveApp {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let url = format!("http://{}", listener.local_addr().expect("an address"));
         let outbox = tempfile::tempdir().expect("a temporary folder");
-        let outbox_dir = outbox.path().to_string_lossy().into_owned();
-        let public_url = url.clone();
-        let app = TestApp::spawn_with(move |config| {
-            config.environment = Environment::Development;
-            config.server.public_url = public_url;
-            config.mail.transport = MailTransport::Outbox;
-            config.mail.outbox_dir = outbox_dir;
+        let app = TestApp::spawn_with(|config| {
+            use_development_outbox(config, outbox.path());
+            config.server.public_url = url.clone();
         })
         .await;
         let (stop, stopped) = oneshot::channel::<()>();

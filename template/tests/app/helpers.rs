@@ -11,7 +11,7 @@
 //! On SQLite each test gets a file in its own temporary folder; on Postgres, a database of its own
 //! on the configured server, dropped when the test ends. Set `TEST_LOG=1` to see the app's logs.
 
-use std::{fmt::Display, sync::Once};
+use std::{fmt::Display, path::Path, sync::Once};
 
 use axum::response::Response;
 use axum_extra::routing::TypedPath;
@@ -24,7 +24,7 @@ use tempfile::TempDir;
 
 use crate::app::{
     app::{AppState, Services},
-    config::{Config, Environment, LogConfig, LogFormat},
+    config::{Config, Environment, LogConfig, LogFormat, MailTransport},
     csrf::CsrfToken,
     db::{self, Backend},
     page::Page,
@@ -201,6 +201,14 @@ async fn csrf_form_page(_: CsrfFormPage, CsrfToken(token): CsrfToken, page: Page
         "A form",
         view! { <form method="post"><CsrfField token /></form> },
     )
+}
+
+/// Makes `config` what `just dev` runs: the development environment, whose mail goes to an
+/// outbox (here the folder `dir`) shown at `/dev/mail`.
+pub fn use_development_outbox(config: &mut Config, dir: &Path) {
+    config.environment = Environment::Development;
+    config.mail.transport = MailTransport::Outbox;
+    config.mail.outbox_dir = dir.to_string_lossy().into_owned();
 }
 
 /// The test configuration, read like the app reads its own (files, then `APP_…` variables).

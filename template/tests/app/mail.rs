@@ -7,11 +7,8 @@ use axum::http::{StatusCode, header};
 
 use crate::{
     APP_BINARY,
-    app::{
-        config::{Environment, MailTransport},
-        mail::emails::TestMessage,
-    },
-    helpers::{TestApp, html, select, select_one, text_of},
+    app::{config::MailTransport, mail::emails::TestMessage},
+    helpers::{TestApp, html, select, select_one, text_of, use_development_outbox},
     smtp,
 };
 
@@ -88,13 +85,7 @@ async fn mail_test_command_names_an_unreachable_server() {
 
 /// The app in development with the outbox transport, writing into a temporary folder.
 async fn app_with_outbox(outbox: &tempfile::TempDir) -> TestApp {
-    let outbox_dir = outbox.path().to_string_lossy().into_owned();
-    TestApp::spawn_with(move |config| {
-        config.environment = Environment::Development;
-        config.mail.transport = MailTransport::Outbox;
-        config.mail.outbox_dir = outbox_dir;
-    })
-    .await
+    TestApp::spawn_with(|config| use_development_outbox(config, outbox.path())).await
 }
 
 fn test_message(app: &TestApp) -> TestMessage {
