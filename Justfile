@@ -22,6 +22,7 @@ render:
 combos *NAMES:
     ci/combos.sh {{NAMES}}
 
-# Home page requests/s through the whole middleware stack against a bare axum handler
-bench:
-    ci/bench.sh
+# The generated app's benchmarks: `pages` (requests/s through the whole stack against bare axum)
+# or `tasks` (the task queue's tasks/s on SQLite and Postgres)
+bench WHAT="pages":
+    ci/bench.sh {{WHAT}}

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# `just bench`: generate the default app and run its own `just bench` (release build, wrk).
+# `just bench [pages|tasks]`: generate the default app and run its own `just bench` (a release
+# build; wrk for the pages, a local Postgres server for the second half of the tasks).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-if ! command -v wrk >/dev/null; then
+what=${1:-pages}
+if [ "$what" = pages ] && ! command -v wrk >/dev/null; then
     if can_apt_install; then
         say "installing wrk from the system packages"
         as_root apt-get update -qq && as_root apt-get install -y -qq wrk >/dev/null
@@ -15,4 +17,4 @@ destination=$WORK/bench
 generate "$destination" --name "$APP_NAME" >/dev/null
 cd "$destination/$APP_NAME"
 npm ci --no-audit --no-fund --loglevel=error
-just bench
+just bench "$what"

@@ -63,6 +63,7 @@ if [ $ready = 1 ]; then
     home=$(curl -fsS "$base/" || true)
     check "the home page renders" has "<h1" "$home"
     check "the about page renders" curl -fsS -o /dev/null "$base/about"
+    check "the contact page renders" curl -fsS -o /dev/null "$base/contact"
     check "/health answers" curl -fsS -o /dev/null "$base/health"
     outbox=$(curl -fsS "$base/dev/mail" || true)
     check "/dev/mail shows the test email" has "Test email from" "$outbox"
@@ -86,5 +87,29 @@ if [ $failures -gt 0 ]; then
     warn "server log:"; cat "$log" >&2
 fi
 rm -f "$log"
+
+# The tasks option: the worker also runs alone, and stops cleanly on SIGTERM.
+if "$binary" --help | grep -q "^  worker"; then
+    log=$(mktemp)
+    "$binary" worker >"$log" 2>&1 &
+    worker=$!
+    trap 'kill -KILL $pid $worker 2>/dev/null || true' EXIT
+    started=0
+    for _ in $(seq 1 60); do
+        if grep -q "task worker started" "$log"; then started=1; break; fi
+        kill -0 $worker 2>/dev/null || break
+        sleep 0.5
+    done
+    check "the worker command starts the task worker" test $started = 1
+    kill -TERM $worker 2>/dev/null || true
+    exit_code=0
+    wait $worker || exit_code=$?
+    check "SIGTERM ends the worker with exit code 0 (got $exit_code)" test $exit_code = 0
+    check "the worker stopped its tasks first" grep -q "task worker stopped" "$log"
+    if [ $failures -gt 0 ]; then
+        warn "worker log:"; cat "$log" >&2
+    fi
+    rm -f "$log"
+fi
 rm -rf data
 [ $failures = 0 ]

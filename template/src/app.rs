@@ -23,8 +23,14 @@ use crate::{
 {%- endif %}
     config::Config,
     db::{self, Backend},
-    mail::Mailer,
+{%- if tasks %}
+    mail::{Email, Mailer},
+    queue::{self, Tasks},
+    session, tasks,
+{%- else %}
+    mail::{Email, Mailer},
     session,
+{%- endif %}
 };
 {% if auth %}
 /// How often idle rate-limit counters are forgotten.
@@ -50,6 +56,45 @@ pub struct App {
     pub rate_limits: Arc<RateLimits>,
 {%- endif %}
     pub mailer: Mailer,
+{%- if tasks %}
+    /// Enqueues tasks for the worker (see [`crate::queue`]).
+    pub tasks: Tasks,
+{%- endif %}
+}
+
+impl App {
+{%- if tasks %}
+    /// Sends `email` to `to` from the task queue, which retries while the mail server fails: the
+    /// visitor does not wait for the mail server (which would also let response times tell
+    /// which addresses have accounts).
+    pub async fn send_email(
+        &self,
+        to: &str,
+        email: impl Email + Send + Sync + 'static,
+    ) -> anyhow::Result<()> {
+        self.tasks
+            .enqueue(tasks::SendEmail::new(to, &email))
+            .await
+            .map(drop)
+    }
+{%- else %}
+    /// Sends `email` to `to` in the background: the visitor does not wait for the mail server
+    /// (which would also let response times tell which addresses have accounts). A failure is
+    /// logged.
+    pub async fn send_email(
+        &self,
+        to: &str,
+        email: impl Email + Send + Sync + 'static,
+    ) -> anyhow::Result<()> {
+        let (mailer, to) = (self.mailer.clone(), to.to_owned());
+        tokio::spawn(async move {
+            if let Err(error) = mailer.send(&to, &email).await {
+                tracing::error!(error = format!("{error:#}"), "could not send an email");
+            }
+        });
+        Ok(())
+    }
+{%- endif %}
 }
 
 /// The state every handler receives: one `Arc` around [`App`], dereferencing to it.
@@ -70,13 +115,44 @@ pub struct Services {
     state: AppState,
     /// Cancelled by [`Services::stop`]; background tasks watch it.
     stopping: CancellationToken,
-    background: Vec<(&'static str, JoinHandle<()>)>,
+    background: Vec<Background>,
+}
+
+/// A task running beside the requests, until [`Services::stop`].
+#[derive(Debug)]
+struct Background {
+    name: &'static str,
+    task: JoinHandle<()>,
+    /// How long stopping may take.
+    grace: Duration,
+}
+
+impl Background {
+    fn new(name: &'static str, task: JoinHandle<()>) -> Self {
+        Self {
+            name,
+            task,
+            grace: STOP_STEP_TIMEOUT,
+        }
+    }
 }
 
 impl Services {
     /// Starts everything, in dependency order: database (created and migrated as configured), then
-    /// the background tasks.
+    /// the background tasks{% if tasks %}, with the task worker when `tasks.worker_in_serve` is on{% endif %}.
     pub async fn start(config: Config) -> anyhow::Result<Self> {
+{%- if tasks %}
+        let worker = config.tasks.worker_in_serve;
+        Self::start_with(config, worker).await
+    }
+
+    /// Starts everything and the task worker, for `app worker`.
+    pub async fn start_worker(config: Config) -> anyhow::Result<Self> {
+        Self::start_with(config, true).await
+    }
+
+    async fn start_with(config: Config, worker: bool) -> anyhow::Result<Self> {
+{%- endif %}
         let session_key = session::signing_key(&config)?;
         let backend = Backend::of_url(config.database.url.expose_secret())?;
         let db = db::connect(&config.database)
@@ -94,26 +170,14 @@ impl Services {
         let mailer = Mailer::new(&config.mail, &config.server.public_url)
             .context("could not set up mail")?;
 
-        let stopping = CancellationToken::new();
-        let session_cleanup = session::spawn_cleanup(
-            db.clone(),
-            Duration::from_secs(config.session.cleanup_interval_secs),
-            stopping.clone(),
-        );
-{%- if auth %}
-        let rate_limit_sweep = spawn_every(RATE_LIMIT_SWEEP_INTERVAL, stopping.clone(), {
-            let rate_limits = Arc::clone(&rate_limits);
-            move || rate_limits.forget_idle()
-        });
-        let background = vec![
-            ("session cleanup", session_cleanup),
-            ("rate limit sweep", rate_limit_sweep),
-        ];
-{%- else %}
-        let background = vec![("session cleanup", session_cleanup)];
+{%- if tasks %}
+        let registry = tasks::registry();
+        registry.check()?;
+        registry.check_queues(&config.tasks)?;
+        let tasks = Tasks::new(db.clone());
 {%- endif %}
 
-        Ok(Self {
+        let mut services = Self {
             state: AppState(Arc::new(App {
                 config,
                 db,
@@ -124,10 +188,46 @@ impl Services {
                 rate_limits,
 {%- endif %}
                 mailer,
+{%- if tasks %}
+                tasks,
+{%- endif %}
             })),
-            stopping,
-            background,
-        })
+            stopping: CancellationToken::new(),
+            background: Vec::new(),
+        };
+{%- unless tasks %}
+        services.background.push(Background::new(
+            "session cleanup",
+            session::spawn_cleanup(
+                services.state.db.clone(),
+                Duration::from_secs(services.state.config.session.cleanup_interval_secs),
+                services.stopping.clone(),
+            ),
+        ));
+{%- endunless %}
+{%- if auth %}
+        let rate_limits = Arc::clone(&services.state.rate_limits);
+        services.background.push(Background::new(
+            "rate limit sweep",
+            spawn_every(
+                RATE_LIMIT_SWEEP_INTERVAL,
+                services.stopping.clone(),
+                move || rate_limits.forget_idle(),
+            ),
+        ));
+{%- endif %}
+{%- if tasks %}
+        if worker {
+            let worker =
+                queue::worker::spawn(services.state(), registry, services.stopping.clone());
+            services.background.push(Background {
+                // Stopping waits for running tasks: give it their time on top of the usual.
+                grace: services.state.config.tasks.shutdown_timeout() + STOP_STEP_TIMEOUT,
+                ..Background::new("task worker", worker)
+            });
+        }
+{%- endif %}
+        Ok(services)
     }
 
     pub fn state(&self) -> AppState {
@@ -135,12 +235,12 @@ impl Services {
     }
 
     /// Stops in reverse order of start: background tasks first, the database pool last. Each step
-    /// waits at most [`STOP_STEP_TIMEOUT`], so a stuck task or a request still holding a
-    /// connection cannot keep the process from exiting.
+    /// waits a bounded time ([`STOP_STEP_TIMEOUT`], more for the task worker), so a stuck task or
+    /// a request still holding a connection cannot keep the process from exiting.
     pub async fn stop(self) {
         self.stopping.cancel();
-        for (name, task) in self.background {
-            match tokio::time::timeout(STOP_STEP_TIMEOUT, task).await {
+        for Background { name, task, grace } in self.background.into_iter().rev() {
+            match tokio::time::timeout(grace, task).await {
                 Ok(Ok(())) => {}
                 Ok(Err(error)) => {
                     tracing::error!(task = name, %error, "background task ended badly")

@@ -2,6 +2,9 @@
 //!
 //! ```text
 //! app serve                 # the web server (the default)
+{%- if tasks %}
+//! app worker                # the task worker alone, for running it apart from the web server
+{%- endif %}
 //! app migrate up|down|status|fresh
 //! app routes                # every route, its method and handler
 //! app secret                # a fresh value for APP_SECRET_KEY
@@ -43,6 +46,10 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web app (the default command).
     Serve,
+{%- if tasks %}
+    /// Run queued tasks, without serving pages (set `tasks.worker_in_serve = false` for `serve`).
+    Worker,
+{%- endif %}
     /// Apply, revert or inspect database migrations.
     Migrate {
         #[command(subcommand)]
@@ -119,13 +126,17 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             print!("{}", routes::table());
             return Ok(());
         }
-        Command::Serve | Command::Migrate { .. } | Command::Mail { .. }{% if auth %} | Command::User { .. }{% endif %} => {}
+        // The other commands need the configuration.
+        _ => {}
     }
 
     let config = Config::load(cli.config.as_deref())?;
     telemetry::init(&config.log)?;
     match command {
         Command::Serve => serve(config).await,
+{%- if tasks %}
+        Command::Worker => worker(config).await,
+{%- endif %}
         Command::Migrate { action } => migrate(&config, action).await,
 {%- if auth %}
         Command::User { action } => user::run(&config, action).await,
@@ -150,6 +161,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     services.stop().await;
     result.map(|_| ())
 }
+{%- if tasks %}
+
+/// The worker alone: runs tasks until SIGTERM or Ctrl-C, then lets running ones finish.
+async fn worker(config: Config) -> anyhow::Result<()> {
+    config.check()?;
+    let services = Services::start_worker(config).await?;
+    server::shutdown_signal().await;
+    tracing::info!("stopping the task worker");
+    services.stop().await;
+    Ok(())
+}
+{%- endif %}
 
 async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
     if matches!(action, MigrateAction::Fresh) {

@@ -12,7 +12,11 @@
 //!
 //! [`Config::check`] refuses a production configuration that still holds a development default.
 
+{%- if tasks %}
+use std::{collections::BTreeMap, fmt, net::IpAddr, path::Path, time::Duration};
+{%- else %}
 use std::{fmt, net::IpAddr, path::Path, time::Duration};
+{%- endif %}
 
 use anyhow::Context as _;
 use config::{Environment as EnvSource, File, FileFormat};
@@ -93,6 +97,9 @@ pub struct Config {
     pub auth: AuthConfig,
 {%- endif %}
     pub mail: MailConfig,
+{%- if tasks %}
+    pub tasks: TasksConfig,
+{%- endif %}
     pub log: LogConfig,
 }
 
@@ -157,8 +164,10 @@ pub struct SessionConfig {
     pub secure_cookie: bool,
     /// A session expires this many days after it last changed (a flash message, a sign-in…).
     pub expiry_days: i64,
+{%- unless tasks %}
     /// How often expired sessions are deleted from the database.
     pub cleanup_interval_secs: u64,
+{%- endunless %}
 }
 {% if auth %}
 #[derive(Debug, Clone, Deserialize)]
@@ -204,6 +213,8 @@ pub struct MailConfig {
     pub transport: MailTransport,
     /// The sender of every email: `My App <hello@example.com>`.
     pub from: String,
+    /// Where the contact form's messages go: the site's owner.
+    pub contact_to: String,
     pub outbox_dir: String,
     pub smtp: SmtpConfig,
 }
@@ -237,6 +248,44 @@ pub enum SmtpSecurity {
     /// No encryption: only for a mail catcher on this machine.
     None,
 }
+
+{%- if tasks %}
+
+/// The task queue and its worker (see `crate::queue`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TasksConfig {
+    /// Run the worker inside `serve`; turn off when workers run apart (`app worker`).
+    pub worker_in_serve: bool,
+    /// Each queue the worker serves, and how many of its tasks run at once.
+    pub queues: BTreeMap<String, usize>,
+    /// How often an idle worker looks for tasks enqueued by other processes.
+    pub poll_interval_ms: u64,
+    /// A running task is held this long, renewed while it runs; a worker that dies lets its
+    /// tasks go after this long.
+    pub lease_secs: u64,
+    /// On shutdown, running tasks get this long to finish before going back to the queue.
+    pub shutdown_timeout_secs: u64,
+    /// Done tasks are deleted after this many hours.
+    pub keep_done_hours: u64,
+    /// Failed tasks are deleted after this many days.
+    pub keep_failed_days: u64,
+}
+
+impl TasksConfig {
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms)
+    }
+
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_secs)
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_secs)
+    }
+}
+{%- endif %}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -331,10 +380,21 @@ impl Config {
                 self.session.expiry_days > 0,
                 "session.expiry_days must be above 0",
             ),
+{%- if tasks %}
+            (
+                !self.tasks.queues.is_empty() && self.tasks.queues.values().all(|&n| n > 0),
+                "tasks.queues must name at least one queue, each running at least 1 task at once",
+            ),
+            (
+                self.tasks.poll_interval_ms > 0 && self.tasks.lease_secs > 0,
+                "tasks.poll_interval_ms and tasks.lease_secs must be above 0",
+            ),
+{%- else %}
             (
                 self.session.cleanup_interval_secs > 0,
                 "session.cleanup_interval_secs must be above 0",
             ),
+{%- endif %}
             (
                 self.server.public_url.starts_with("http://")
                     || self.server.public_url.starts_with("https://"),
@@ -365,6 +425,13 @@ impl Config {
             (
                 self.mail.from.parse::<lettre::message::Mailbox>().is_ok(),
                 "mail.from must be an address such as `My App <hello@example.com>`",
+            ),
+            (
+                self.mail
+                    .contact_to
+                    .parse::<lettre::message::Mailbox>()
+                    .is_ok(),
+                "mail.contact_to must be an address such as `owner@example.com`",
             ),
         ];
         for (valid, message) in checks {
@@ -401,6 +468,13 @@ impl Config {
                 problems.push(
                     "server.public_url points to localhost: links in emails would not work; set \
                      APP_SERVER__PUBLIC_URL to the address people use"
+                        .to_owned(),
+                );
+            }
+            if self.mail.contact_to.ends_with("@localhost") {
+                problems.push(
+                    "mail.contact_to is a local address: the contact form's messages would be \
+                     lost; set APP_MAIL__CONTACT_TO to your address"
                         .to_owned(),
                 );
             }

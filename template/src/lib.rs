@@ -2,7 +2,7 @@
 //! `tests/app/` drive the same code. The modules below are listed in reading order.
 
 // Start and stop
-/// The command line: `serve`, `migrate …`, `routes`, `secret`.
+/// The command line: `serve`, {% if tasks %}`worker`, {% endif %}`migrate …`, `routes`, `secret`.
 pub mod cli;
 /// Settings: TOML files per environment, overridden by `APP_…` environment variables.
 pub mod config;
@@ -32,6 +32,14 @@ pub mod auth;
 {%- endif %}
 /// Emails written as leptos components, sent over SMTP or kept in a development outbox.
 pub mod mail;
+{%- if tasks %}
+
+// Background work
+/// The task queue in the database, and the worker that runs it.
+pub mod queue;
+/// The app's tasks (sending email, housekeeping) and their schedules.
+pub mod tasks;
+{%- endif %}
 
 // HTTP
 /// Every URL of the app as a type: handlers receive them, views and redirects build links from them.

@@ -29,6 +29,10 @@ pub trait Email {
     fn html(&self) -> String;
     /// The plain-text part, for clients that show no HTML (and for spam filters, which like both).
     fn text(&self) -> String;
+    /// Where replies go, when not to the sender (`mail.from`).
+    fn reply_to(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Sends emails. Cheap to clone: the SMTP connection pool is shared.
@@ -91,10 +95,17 @@ impl Mailer {
         let to: Mailbox = to
             .parse()
             .with_context(|| format!("not an email address: {to}"))?;
-        let message = Message::builder()
+        let mut message = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(email.subject())
+            .subject(email.subject());
+        if let Some(reply_to) = email.reply_to() {
+            let reply_to: Mailbox = reply_to
+                .parse()
+                .with_context(|| format!("not an email address: {reply_to}"))?;
+            message = message.reply_to(reply_to);
+        }
+        let message = message
             .multipart(MultiPart::alternative_plain_html(
                 email.text(),
                 email.html(),

@@ -28,6 +28,11 @@ pub struct Home;
 #[derive(Debug, Clone, Copy, TypedPath)]
 #[typed_path("/about")]
 pub struct About;
+
+/// The contact form (`crate::routes::contact`).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/contact")]
+pub struct Contact;
 {% if auth %}
 // Accounts (`crate::routes::auth`, `crate::routes::account`). Tokens from emails travel in the
 // query string (`?token=…`), which the request logs leave out.

@@ -22,6 +22,7 @@
 pub mod account;
 pub mod auth;
 {% endif -%}
+pub mod contact;
 pub mod dev;
 pub mod health;
 pub mod pages;
@@ -164,16 +165,17 @@ pub fn table() -> RouteTable {
 }
 
 {% if auth -%}
-/// The HTML pages: the site's own, the account pages.
+/// The HTML pages: the site's own, the contact form, the account pages.
 fn pages_routes() -> Routes<AppState> {
     pages::routes()
+        .merge(contact::routes())
         .merge(auth::routes())
         .merge(account::routes())
 }
 {%- else -%}
-/// The HTML pages.
+/// The HTML pages: the site's own, the contact form.
 fn pages_routes() -> Routes<AppState> {
-    pages::routes()
+    pages::routes().merge(contact::routes())
 }
 {%- endif %}
 

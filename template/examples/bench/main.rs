@@ -8,6 +8,10 @@
 //! gzip on every page.
 //!
 //! Logging is off for all: a log line per request would measure the terminal.
+{%- if tasks %}
+//!
+//! `just bench tasks` measures the task queue instead (see `tasks.rs`).
+{%- endif %}
 {%- if auth %}
 //!
 //! Then the login storm: the home page's latency (wrk's p99, a few connections) while a second
@@ -41,6 +45,9 @@ use app::{
 
 mod login_storm;
 {%- endif %}
+{%- if tasks %}
+mod tasks;
+{%- endif %}
 
 // The same allocator as the app's binary (src/main.rs).
 #[global_allocator]
@@ -52,6 +59,20 @@ const DURATION: &str = "5s";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let what = std::env::args().nth(1);
+    match what.as_deref() {
+        None | Some("pages") => pages().await,
+{%- if tasks %}
+        Some("tasks") => tasks::run().await,
+        Some(other) => bail!("no bench named {other}: `pages` (the default) or `tasks`"),
+{%- else %}
+        Some(other) => bail!("no bench named {other}: `pages` is the only one"),
+{%- endif %}
+    }
+}
+
+/// The home page through the whole stack, against bare axum{% if auth %}; then the login storm{% endif %}.
+async fn pages() -> anyhow::Result<()> {
     let folder = tempfile::tempdir()?;
     let mut config = Config::load_for(Environment::Test, None)?;
 {%- if auth %}

@@ -16,6 +16,9 @@ mod m20260101_000001_create_sessions;
 {%- if auth %}
 mod m20260201_000001_create_users;
 {%- endif %}
+{%- if tasks %}
+mod m20260301_000001_create_tasks;
+{%- endif %}
 
 /// The app's migrations, oldest first.
 #[derive(Debug)]
@@ -24,10 +27,15 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-{%- if auth %}
+{%- if auth or tasks %}
         vec![
             Box::new(m20260101_000001_create_sessions::Migration),
+{%- if auth %}
             Box::new(m20260201_000001_create_users::Migration),
+{%- endif %}
+{%- if tasks %}
+            Box::new(m20260301_000001_create_tasks::Migration),
+{%- endif %}
         ]
 {%- else %}
         vec![Box::new(m20260101_000001_create_sessions::Migration)]

@@ -4,9 +4,6 @@
 //! Passwords are `SecretString`s: they never appear in `Debug` output or logs, and a form that
 //! is shown again never fills them back in.
 
-use std::collections::BTreeMap;
-
-use axum::http::StatusCode;
 use garde::rules::email::Email as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
@@ -141,54 +138,13 @@ pub fn safe_next(next: Option<&str>) -> Option<String> {
     local.then(|| next.to_owned())
 }
 
-/// Error messages by field name, shown next to each field; `""` holds the form's own message.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct FormErrors(BTreeMap<String, String>);
-
-impl FormErrors {
-    /// The first message for each field of a failed validation.
-    pub fn from_report(report: &garde::Report) -> Self {
-        let mut errors = Self::default();
-        for (path, error) in report.iter() {
-            errors
-                .0
-                .entry(path.to_string())
-                .or_insert_with(|| error.message().to_owned());
-        }
-        errors
-    }
-
-    /// Errors with one message for `field` (`""` for the whole form).
-    pub fn one(field: &str, message: impl Into<String>) -> Self {
-        let mut errors = Self::default();
-        errors.0.insert(field.to_owned(), message.into());
-        errors
-    }
-
-    pub fn get(&self, field: &str) -> Option<String> {
-        self.0.get(field).cloned()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The status of a page showing the form: 422 when it comes back with errors.
-    pub fn status(&self) -> StatusCode {
-        if self.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use garde::Validate as _;
 
     use super::*;
     use crate::config::{Config, Environment};
+    use crate::views::components::form::FormErrors;
 
     fn auth() -> AuthConfig {
         Config::load_for(Environment::Test, None)

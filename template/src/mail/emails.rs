@@ -6,6 +6,7 @@
 {% if auth -%}
 pub mod account_exists;
 {% endif -%}
+pub mod contact_message;
 pub mod layout;
 {% if auth -%}
 pub mod reset_password;
@@ -16,9 +17,9 @@ pub mod verify_email;
 {% endif %}
 {% if auth -%}
 pub use self::{
-    account_exists::AccountExists, reset_password::ResetPassword, test_message::TestMessage,
-    verify_email::VerifyEmail,
+    account_exists::AccountExists, contact_message::ContactMessage, reset_password::ResetPassword,
+    test_message::TestMessage, verify_email::VerifyEmail,
 };
 {%- else -%}
-pub use self::test_message::TestMessage;
+pub use self::{contact_message::ContactMessage, test_message::TestMessage};
 {%- endif %}

@@ -13,7 +13,7 @@ use super::Routes;
 use crate::{
     app::AppState,
     auth::{
-        forms::{ChangeEmailForm, ChangePasswordForm, FormErrors},
+        forms::{ChangeEmailForm, ChangePasswordForm},
         guards::RequireUser,
         rate_limit::{Action, ClientIp},
         session::{self as auth_session, CurrentUser},
@@ -25,6 +25,7 @@ use crate::{
     models::user,
     page::Page,
     paths,
+    views::components::form::FormErrors,
     views::pages::account::{
         AccountPage, ChangeEmailForm as ChangeEmailFormView,
         ChangePasswordForm as ChangePasswordFormView,

@@ -23,8 +23,7 @@ use crate::{
     app::AppState,
     auth::{
         forms::{
-            EmailForm, FormErrors, RegisterForm, ResetPasswordForm, SignInForm, VerifyEmailForm,
-            safe_next,
+            EmailForm, RegisterForm, ResetPasswordForm, SignInForm, VerifyEmailForm, safe_next,
         },
         guards::RequireGuest,
         rate_limit::{Action, ClientIp},
@@ -34,13 +33,11 @@ use crate::{
     csrf::CsrfToken,
     error::AppError,
     htmx,
-    mail::{
-        Email,
-        emails::{AccountExists, ResetPassword, VerifyEmail},
-    },
+    mail::emails::{AccountExists, ResetPassword, VerifyEmail},
     models::user::{self, NewUser},
     page::Page,
     paths,
+    views::components::form::FormErrors,
     views::pages::auth::{
         AuthCard,
         check_inbox::CheckInbox,
@@ -154,7 +151,8 @@ async fn register(
                 sign_in_link: app.mailer.link(&paths::SignIn.to_string()),
                 reset_link: app.mailer.link(&paths::ForgotPassword.to_string()),
             };
-            send_in_background(&app, user::normalize_email(&form.email), email);
+            app.send_email(&user::normalize_email(&form.email), email)
+                .await?;
         }
         Err(error) => return Err(error.into()),
     }
@@ -187,19 +185,8 @@ pub(super) async fn send_verification(app: &AppState, user: &user::Model) -> Res
         link: app.mailer.link(&with_token(paths::VerifyEmail, &token)),
         valid_hours: hours,
     };
-    send_in_background(app, user.email.clone(), email);
+    app.send_email(&user.email, email).await?;
     Ok(())
-}
-
-/// Sends an email without making the visitor wait for the mail server (which would also let
-/// response times tell which addresses have accounts). A failure is logged.
-fn send_in_background(app: &AppState, to: String, email: impl Email + Send + Sync + 'static) {
-    let mailer = app.mailer.clone();
-    tokio::spawn(async move {
-        if let Err(error) = mailer.send(&to, &email).await {
-            tracing::error!(error = format!("{error:#}"), "could not send an email");
-        }
-    });
 }
 
 fn with_token(path: impl std::fmt::Display, token: &str) -> String {
@@ -513,7 +500,7 @@ async fn forgot_password(
             link: app.mailer.link(&with_token(paths::ResetPassword, &token)),
             valid_minutes: minutes,
         };
-        send_in_background(&app, user.email, email);
+        app.send_email(&user.email, email).await?;
     }
     Ok(render_check_inbox(
         page,

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 {% if auth -%}
 use crate::{
     assets, csrf,
-    paths::{About, Account, Home, Register, SignIn, SignOut},
+    paths::{About, Account, Contact, Home, Register, SignIn, SignOut},
     views::components::{
         flash::{Flash, FlashMessages},
         form::CsrfField,
@@ -14,7 +14,7 @@ use crate::{
 {%- else -%}
 use crate::{
     assets, csrf,
-    paths::{About, Home},
+    paths::{About, Contact, Home},
     views::components::flash::{Flash, FlashMessages},
 };
 {%- endif %}
@@ -101,8 +101,12 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
 }
 
 /// The links of the main navigation, in order.
-fn navigation() -> [(String, &'static str); 2] {
-    [(Home.to_string(), "Home"), (About.to_string(), "About")]
+fn navigation() -> [(String, &'static str); 3] {
+    [
+        (Home.to_string(), "Home"),
+        (About.to_string(), "About"),
+        (Contact.to_string(), "Contact"),
+    ]
 }
 
 {% if auth -%}

@@ -6,6 +6,7 @@ pub mod about;
 pub mod account;
 pub mod auth;
 {% endif -%}
+pub mod contact;
 pub mod dev_mail;
 pub mod error;
 pub mod home;

@@ -28,11 +28,18 @@ use crate::app::{
     csrf::CsrfToken,
     db::{self, Backend},
     page::Page,
+{%- if tasks %}
+    queue::DrainReport,
+{%- endif %}
     routes::{self, Routes},
+{%- if tasks %}
+    tasks, telemetry,
+{%- else %}
     telemetry,
+{%- endif %}
     views::components::form::CsrfField,
 };
-use crate::smtp::{self, Inbox};
+use crate::smtp::{self, Inbox, ReceivedMail};
 
 /// The app, booted for one test.
 pub struct TestApp {
@@ -181,6 +188,38 @@ impl TestApp {
             .form(&form)
             .await
     }
+{%- if tasks %}
+
+    /// Runs the queued tasks that are ready, as the worker would (which tests do not start), and
+    /// says how many ran.
+    pub async fn drain(&self) -> DrainReport {
+        self.state
+            .tasks
+            .drain(&self.state, &tasks::registry())
+            .await
+            .expect("the queue can be read")
+    }
+{%- endif %}
+
+    /// The `count`-th email to `address`, waited for{% if tasks %} after running the queued tasks,
+    /// which send the app's mail{% endif %}.
+    pub async fn wait_for_mail(&self, address: &str, count: usize) -> ReceivedMail {
+{%- if tasks %}
+        self.drain().await;
+{%- endif %}
+        self.mail.wait_for(address, count).await
+    }
+
+    /// Every email sent so far{% if tasks %}, after running the queued tasks{% endif %}.
+    pub async fn all_mail(&self) -> Vec<ReceivedMail> {
+{%- if tasks %}
+        self.drain().await;
+{%- else %}
+        // Mail goes out in the background of the request: give it a moment.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+{%- endif %}
+        self.mail.all()
+    }
 
     /// Stops the background tasks and closes the pool, as `serve` does on shutdown.
     pub async fn stop(mut self) {
@@ -209,6 +248,9 @@ pub fn use_development_outbox(config: &mut Config, dir: &Path) {
     config.environment = Environment::Development;
     config.mail.transport = MailTransport::Outbox;
     config.mail.outbox_dir = dir.to_string_lossy().into_owned();
+{%- if tasks %}
+    config.tasks.worker_in_serve = true;
+{%- endif %}
 }
 
 /// The test configuration, read like the app reads its own (files, then `APP_…` variables).

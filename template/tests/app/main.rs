@@ -16,6 +16,7 @@ mod auth;
 mod auth_browser;
 {% endif -%}
 mod browser;
+mod contact;
 mod database;
 mod errors;
 mod health;
@@ -26,3 +27,7 @@ mod pages;
 mod security;
 mod server;
 mod sessions;
+{%- if tasks %}
+mod tasks;
+mod tasks_worker;
+{%- endif %}

@@ -201,6 +201,7 @@ fn production_accepts_a_real_secret_and_secure_cookies() {
     config.session.secure_cookie = true;
     config.secret_key = SecretString::from(crate::app::session::generate_secret_key());
     config.server.public_url = "https://example.com".to_owned();
+    config.mail.contact_to = "owner@example.com".to_owned();
 
     assert!(config.check().is_ok(), "{:?}", config.problems());
 }
@@ -223,10 +224,10 @@ fn refusal_of(toml: &str) -> String {
 
 #[test]
 fn a_setting_that_would_break_the_app_is_refused_at_load() {
-    let refused = refusal_of("[session]\ncleanup_interval_secs = 0\n");
+    let refused = refusal_of("[session]\nexpiry_days = 0\n");
 
     assert!(
-        refused.contains("session.cleanup_interval_secs must be above 0"),
+        refused.contains("session.expiry_days must be above 0"),
         "{refused}"
     );
 }

@@ -1,10 +1,76 @@
-//! Form pieces: labelled fields with their error next to them, the CSRF field, a form-level alert.
+//! Form pieces: the errors of a submitted form, a form that htmx posts and replaces, labelled
+//! fields with their error next to them, the CSRF field, a form-level alert.
 //!
 //! Errors are tied to their field for screen readers (`aria-invalid`, `aria-describedby`).
 
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
 use leptos::prelude::*;
 
 use crate::csrf;
+
+/// Error messages by field name, shown next to each field; `""` holds the form's own message.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FormErrors(BTreeMap<String, String>);
+
+impl FormErrors {
+    /// The first message for each field of a failed validation.
+    pub fn from_report(report: &garde::Report) -> Self {
+        let mut errors = Self::default();
+        for (path, error) in report.iter() {
+            errors
+                .0
+                .entry(path.to_string())
+                .or_insert_with(|| error.message().to_owned());
+        }
+        errors
+    }
+
+    /// Errors with one message for `field` (`""` for the whole form).
+    pub fn one(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = Self::default();
+        errors.0.insert(field.to_owned(), message.into());
+        errors
+    }
+
+    pub fn get(&self, field: &str) -> Option<String> {
+        self.0.get(field).cloned()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The status of a page showing the form: 422 when it comes back with errors.
+    pub fn status(&self) -> StatusCode {
+        if self.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+}
+
+/// A form that htmx posts and replaces with the server's answer (errors shown in place);
+/// without JavaScript, the browser posts it and gets the whole page back.
+#[component]
+pub fn HxForm(action: String, children: Children) -> impl IntoView {
+    view! {
+        <form
+            method="post"
+            action=action.clone()
+            hx-post=action
+            hx-target="this"
+            hx-swap="outerHTML"
+            hx-disabled-elt="find button"
+            class="flex flex-col gap-2"
+            novalidate
+        >
+            {children()}
+        </form>
+    }
+}
 
 /// A labelled input. `value` is what the visitor typed (kept when the form comes back with
 /// errors); `error` is shown under the field.
@@ -66,4 +132,36 @@ pub fn FormAlert(message: Option<String>) -> impl IntoView {
             </div>
         }
     })
+}
+
+/// A labelled text area for longer text; like [`Field`], it keeps what was typed and shows its
+/// error underneath.
+#[component]
+pub fn TextArea(
+    name: &'static str,
+    label: &'static str,
+    #[prop(optional)] value: String,
+    #[prop(default = None)] error: Option<String>,
+    #[prop(default = 6)] rows: u32,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let invalid = error.is_some();
+    view! {
+        <div class="fieldset">
+            <label class="fieldset-legend" for=id.clone()>{label}</label>
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                class="textarea w-full"
+                class:textarea-error=invalid
+                aria-invalid=invalid.then_some("true")
+                aria-describedby=invalid.then(|| error_id.clone())
+            >
+                {value}
+            </textarea>
+            {error.map(|message| view! { <p id=error_id class="label text-error">{message}</p> })}
+        </div>
+    }
 }

@@ -28,22 +28,3 @@ pub fn AuthCard(
         </section>
     }
 }
-
-/// The attributes of a form that htmx posts and replaces with the answer.
-#[component]
-pub fn HxForm(action: String, children: Children) -> impl IntoView {
-    view! {
-        <form
-            method="post"
-            action=action.clone()
-            hx-post=action
-            hx-target="this"
-            hx-swap="outerHTML"
-            hx-disabled-elt="find button"
-            class="flex flex-col gap-2"
-            novalidate
-        >
-            {children()}
-        </form>
-    }
-}

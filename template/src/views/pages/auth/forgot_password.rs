@@ -2,11 +2,9 @@
 
 use leptos::prelude::*;
 
-use super::HxForm;
 use crate::{
-    auth::forms::FormErrors,
     paths,
-    views::components::form::{CsrfField, Field},
+    views::components::form::{CsrfField, Field, FormErrors, HxForm},
 };
 
 #[component]

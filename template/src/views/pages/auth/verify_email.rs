@@ -3,11 +3,9 @@
 
 use leptos::prelude::*;
 
-use super::HxForm;
 use crate::{
-    auth::forms::FormErrors,
     paths,
-    views::components::form::{CsrfField, Field, FormAlert},
+    views::components::form::{CsrfField, Field, FormAlert, FormErrors, HxForm},
 };
 
 #[component]

@@ -1,0 +1,36 @@
+//! The app's tasks: work done by the worker rather than during a request (see [`crate::queue`]).
+//!
+//! To add one: a module here with a struct and its [`Task`](crate::queue::Task) implementation,
+//! then a `.task::<YourTask>()` line in [`registry`] (and a `.schedule(…)` line if it recurs).
+
+pub mod housekeeping;
+pub mod send_email;
+
+pub use self::{
+    housekeeping::{DeleteExpiredSessions, PruneFinishedTasks},
+    send_email::SendEmail,
+};
+use crate::queue::Registry;
+
+/// Every task type the worker can run, and the recurring ones with their cron schedule (UTC).
+pub fn registry() -> Registry {
+    Registry::new()
+        .task::<SendEmail>()
+        .task::<DeleteExpiredSessions>()
+        .task::<PruneFinishedTasks>()
+        // minute hour day-of-month month day-of-week
+        .schedule(
+            "delete_expired_sessions",
+            "0 * * * *",
+            DeleteExpiredSessions,
+        )
+        .schedule("prune_finished_tasks", "30 * * * *", PruneFinishedTasks)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_scheduled_task_has_a_handler() {
+        super::registry().check().unwrap();
+    }
+}
