@@ -3,6 +3,9 @@
 //! Claiming is the one place the two differ: Postgres adds `FOR UPDATE SKIP LOCKED`, so that
 //! workers in several processes each take different rows without waiting for one another; SQLite
 //! has a single writer, so its `UPDATE … RETURNING` is atomic as it is.
+//!
+//! States are written in the SQL as literals (`'ready'`…, the values of [`state`](super::entity::state)), not bound:
+//! a partial index (see the migration) only serves a query that names its state literally.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -12,12 +15,12 @@ use sea_orm::{
     TransactionTrait as _, Value,
 };
 
-use super::{Task, entity::state};
+use super::Task;
 
 /// Longer error texts are cut to this many bytes before they are stored.
 const MAX_ERROR_BYTES: usize = 4000;
 
-/// Rows per multi-row statement: 9 values each stays under both databases' limits.
+/// Rows per multi-row statement: 8 values each stays under both databases' limits.
 const ROWS_PER_INSERT: usize = 1000;
 
 /// Unix time in milliseconds, the unit of every time column of the queue.
@@ -59,12 +62,11 @@ impl NewTask {
         })
     }
 
-    fn values(&self, now: i64) -> [Value; 9] {
+    fn values(&self, now: i64) -> [Value; 8] {
         [
             self.kind.into(),
             self.queue.into(),
             self.payload.clone().into(),
-            state::READY.into(),
             self.priority.into(),
             self.max_attempts.into(),
             self.run_at.into(),
@@ -75,14 +77,14 @@ impl NewTask {
 }
 
 const INSERT_COLUMNS: &str = "INSERT INTO tasks \
-    (kind, queue, payload, state, priority, max_attempts, run_at, unique_key, created_at, attempts)";
+    (kind, queue, payload, priority, max_attempts, run_at, unique_key, created_at, state, attempts)";
 
-/// `($1, …, $9, 0), ($10, …, $18, 0)…` for `rows` rows.
+/// `($1, …, $8, 'ready', 0), ($9, …, $16, 'ready', 0)…` for `rows` rows.
 fn value_rows(rows: usize) -> String {
     (0..rows)
         .map(|row| {
-            let placeholders: Vec<String> = (1..=9).map(|i| format!("${}", row * 9 + i)).collect();
-            format!("({}, 0)", placeholders.join(", "))
+            let placeholders: Vec<String> = (1..=8).map(|i| format!("${}", row * 8 + i)).collect();
+            format!("({}, 'ready', 0)", placeholders.join(", "))
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -152,24 +154,19 @@ pub async fn claim(
         _ => "",
     };
     let queue_filter = if queue.is_some() {
-        " AND queue = $5"
+        " AND queue = $3"
     } else {
         ""
     };
     let sql = format!(
-        "UPDATE tasks SET state = $1, attempts = attempts + 1, locked_until = $2 \
+        "UPDATE tasks SET state = 'running', attempts = attempts + 1, locked_until = $1 \
          WHERE id IN (\
-             SELECT id FROM tasks WHERE state = $3 AND run_at <= $4{queue_filter} \
+             SELECT id FROM tasks WHERE state = 'ready' AND run_at <= $2{queue_filter} \
              ORDER BY priority, run_at, id LIMIT {limit}{skip_locked}\
          ) \
          RETURNING id, kind, payload, priority, attempts, max_attempts"
     );
-    let mut values: Vec<Value> = vec![
-        state::RUNNING.into(),
-        locked_until.into(),
-        state::READY.into(),
-        now.into(),
-    ];
+    let mut values: Vec<Value> = vec![locked_until.into(), now.into()];
     values.extend(queue.map(Value::from));
     let mut claimed = Claimed::find_by_statement(statement(connection, &sql, values))
         .all(connection)
@@ -189,13 +186,11 @@ pub async fn complete(
         return Ok(());
     }
     let sql = format!(
-        "UPDATE tasks SET state = $1, finished_at = $2, locked_until = NULL, unique_key = NULL \
-         WHERE state = $3 AND id IN ({})",
-        placeholders(4, ids.len())
+        "UPDATE tasks SET state = 'done', finished_at = $1, locked_until = NULL, unique_key = NULL \
+         WHERE state = 'running' AND id IN ({})",
+        placeholders(2, ids.len())
     );
-    let values = [state::DONE.into(), now.into(), state::RUNNING.into()]
-        .into_iter()
-        .chain(ids.iter().map(|&id| Value::from(id)));
+    let values = std::iter::once(now.into()).chain(ids.iter().map(|&id| Value::from(id)));
     connection
         .execute_raw(statement(connection, &sql, values))
         .await?;
@@ -214,28 +209,24 @@ pub async fn record_failure(
     let error = truncate(error);
     let (sql, values): (&str, Vec<Value>) = match retry_at {
         Some(retry_at) => (
-            "UPDATE tasks SET state = $1, run_at = $2, locked_until = NULL, last_error = $3 \
-             WHERE id = $4 AND attempts = $5 AND state = $6",
+            "UPDATE tasks SET state = 'ready', run_at = $1, locked_until = NULL, last_error = $2 \
+             WHERE id = $3 AND attempts = $4 AND state = 'running'",
             vec![
-                state::READY.into(),
                 retry_at.into(),
                 error.into(),
                 task.id.into(),
                 task.attempts.into(),
-                state::RUNNING.into(),
             ],
         ),
         None => (
-            "UPDATE tasks SET state = $1, finished_at = $2, locked_until = NULL, \
-             unique_key = NULL, last_error = $3 \
-             WHERE id = $4 AND attempts = $5 AND state = $6",
+            "UPDATE tasks SET state = 'failed', finished_at = $1, locked_until = NULL, \
+             unique_key = NULL, last_error = $2 \
+             WHERE id = $3 AND attempts = $4 AND state = 'running'",
             vec![
-                state::FAILED.into(),
                 now.into(),
                 error.into(),
                 task.id.into(),
                 task.attempts.into(),
-                state::RUNNING.into(),
             ],
         ),
     };
@@ -256,15 +247,13 @@ pub async fn release(
         return Ok(0);
     }
     let sql = format!(
-        "UPDATE tasks SET state = $1, run_at = $2, attempts = attempts - 1, locked_until = NULL, \
-         last_error = $3 WHERE state = $4 AND id IN ({})",
-        placeholders(5, ids.len())
+        "UPDATE tasks SET state = 'ready', run_at = $1, attempts = attempts - 1, \
+         locked_until = NULL, last_error = $2 WHERE state = 'running' AND id IN ({})",
+        placeholders(3, ids.len())
     );
     let values = [
-        state::READY.into(),
         now.into(),
         "interrupted: its worker stopped before it finished".into(),
-        state::RUNNING.into(),
     ]
     .into_iter()
     .chain(ids.iter().map(|&id| Value::from(id)));
@@ -284,12 +273,10 @@ pub async fn renew_leases(
         return Ok(());
     }
     let sql = format!(
-        "UPDATE tasks SET locked_until = $1 WHERE state = $2 AND id IN ({})",
-        placeholders(3, ids.len())
+        "UPDATE tasks SET locked_until = $1 WHERE state = 'running' AND id IN ({})",
+        placeholders(2, ids.len())
     );
-    let values = [locked_until.into(), state::RUNNING.into()]
-        .into_iter()
-        .chain(ids.iter().map(|&id| Value::from(id)));
+    let values = std::iter::once(locked_until.into()).chain(ids.iter().map(|&id| Value::from(id)));
     connection
         .execute_raw(statement(connection, &sql, values))
         .await?;
@@ -300,17 +287,14 @@ pub async fn renew_leases(
 /// failed when that run was their last attempt. Returns how many.
 pub async fn rescue_expired(connection: &impl ConnectionTrait, now: i64) -> Result<u64, DbErr> {
     let sql = "UPDATE tasks SET \
-           state = CASE WHEN attempts >= max_attempts THEN $1 ELSE $2 END, \
-           finished_at = CASE WHEN attempts >= max_attempts THEN $3 ELSE NULL END, \
+           state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'ready' END, \
+           finished_at = CASE WHEN attempts >= max_attempts THEN $1 ELSE NULL END, \
            unique_key = CASE WHEN attempts >= max_attempts THEN NULL ELSE unique_key END, \
-           run_at = $3, locked_until = NULL, last_error = $4 \
-         WHERE state = $5 AND locked_until < $3";
+           run_at = $1, locked_until = NULL, last_error = $2 \
+         WHERE state = 'running' AND locked_until < $1";
     let values = [
-        state::FAILED.into(),
-        state::READY.into(),
         now.into(),
         "lost: its worker stopped renewing the lease (killed, or cut off from the database)".into(),
-        state::RUNNING.into(),
     ];
     Ok(connection
         .execute_raw(statement(connection, sql, values))
@@ -324,14 +308,9 @@ pub async fn prune(
     done_before: i64,
     failed_before: i64,
 ) -> Result<u64, DbErr> {
-    let sql = "DELETE FROM tasks \
-               WHERE (state = $1 AND finished_at < $2) OR (state = $3 AND finished_at < $4)";
-    let values = [
-        state::DONE.into(),
-        done_before.into(),
-        state::FAILED.into(),
-        failed_before.into(),
-    ];
+    let sql = "DELETE FROM tasks WHERE finished_at IS NOT NULL AND \
+               ((state = 'done' AND finished_at < $1) OR (state = 'failed' AND finished_at < $2))";
+    let values = [done_before.into(), failed_before.into()];
     Ok(connection
         .execute_raw(statement(connection, sql, values))
         .await?
@@ -411,13 +390,24 @@ fn truncate(error: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::queue::entity::state;
 
     #[test]
     fn placeholders_are_numbered_from_the_first() {
         assert_eq!(placeholders(3, 2), "$3, $4");
         assert_eq!(
             value_rows(2),
-            "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0), ($10, $11, $12, $13, $14, $15, $16, $17, $18, 0)"
+            "($1, $2, $3, $4, $5, $6, $7, $8, 'ready', 0), \
+             ($9, $10, $11, $12, $13, $14, $15, $16, 'ready', 0)"
+        );
+    }
+
+    #[test]
+    fn the_states_in_the_sql_are_the_entitys() {
+        // The statements above write them as literals.
+        assert_eq!(
+            [state::READY, state::RUNNING, state::DONE, state::FAILED],
+            ["ready", "running", "done", "failed"]
         );
     }
 
