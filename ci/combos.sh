@@ -45,6 +45,18 @@ new_migration_works() {
         cargo check --quiet -p migration
 }
 
+# With the task queue: the kill test again, showing what it prints (how many of 1,000 tasks ran
+# twice after the worker was SIGKILLed), which `just audit` keeps quiet.
+durability_report() {
+    grep -q "^mod tasks_worker;" tests/app/main.rs || return 0
+    local report
+    report=$(cargo test --quiet --test app every_task_survives -- --nocapture 2>&1) || {
+        echo "$report"
+        return 1
+    }
+    grep "killed with" <<<"$report"
+}
+
 # The end-to-end tests in headless Chromium, or a loud skip when it cannot be had.
 browser_tests() {
     if ! "$ROOT/ci/chromium.sh"; then
@@ -80,6 +92,7 @@ for name in "${selected[@]}"; do
         step "$name: Cargo.lock pins every dependency" lockfile_is_complete &&
         step "$name: boot and stop" "$ROOT/ci/boot.sh" "$app" &&
         step "$name: browser tests (headless Chromium)" browser_tests "$name" &&
+        step "$name: tasks survive a killed worker" durability_report &&
         { [ "$name" != sqlite ] || step "$name: the livereload feature of just dev" live_reload_works; } &&
         { [ "$name" != sqlite ] || step "$name: just new-migration" new_migration_works; }
     then
