@@ -23,12 +23,11 @@ use crate::{
 {%- endif %}
     config::Config,
     db::{self, Backend},
-{%- if tasks %}
     mail::{Email, Mailer},
+{%- if tasks %}
     queue::{self, Tasks},
     session, tasks,
 {%- else %}
-    mail::{Email, Mailer},
     session,
 {%- endif %}
 };

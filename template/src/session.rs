@@ -7,24 +7,32 @@
 //!   does not write to the database.
 //! - A visitor gets a session (and a row) only once something is stored in it, such as a flash
 //!   message; reading pages costs nothing.
+{%- if tasks %}
+//! - The recurring task `tasks::DeleteExpiredSessions` deletes expired rows every hour.
+{%- else %}
 //! - [`spawn_cleanup`] deletes expired rows in the background.
+{%- endif %}
 //!
 //! Flash messages ride on the session: a handler takes `axum_messages::Messages` and calls
 //! `messages.success("Saved.")`; the next page shows it (see [`crate::page::Page`]).
 
 pub mod store;
-
+{% unless tasks %}
 use std::time::Duration;
-
+{% endunless %}
 use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret as _;
+{%- unless tasks %}
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+{%- endunless %}
 use tower_sessions::{
     Expiry, SessionManagerLayer,
     cookie::{Key, SameSite},
     service::SignedCookie,
+{%- unless tasks %}
     session_store::ExpiredDeletion as _,
+{%- endunless %}
 };
 
 pub use self::store::DbSessionStore;
@@ -62,6 +70,7 @@ pub fn layer(config: &Config, db: DatabaseConnection, key: Key) -> SessionLayer 
         )))
         .with_signed(key)
 }
+{%- unless tasks %}
 
 /// Deletes expired sessions now and then every `interval`, until `stopping` is cancelled.
 pub fn spawn_cleanup(
@@ -84,6 +93,7 @@ pub fn spawn_cleanup(
         }
     })
 }
+{%- endunless %}
 
 /// A fresh random secret key: 64 random bytes, hex-encoded (128 characters).
 pub fn generate_secret_key() -> String {

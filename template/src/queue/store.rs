@@ -182,18 +182,9 @@ pub async fn complete(
     ids: &[i64],
     now: i64,
 ) -> Result<(), DbErr> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let sql = format!(
-        "UPDATE tasks SET state = 'done', finished_at = $1, locked_until = NULL, unique_key = NULL \
-         WHERE state = 'running' AND id IN ({})",
-        placeholders(2, ids.len())
-    );
-    let values = std::iter::once(now.into()).chain(ids.iter().map(|&id| Value::from(id)));
-    connection
-        .execute_raw(statement(connection, &sql, values))
-        .await?;
+    let sql = "UPDATE tasks SET state = 'done', finished_at = $1, locked_until = NULL, \
+               unique_key = NULL WHERE state = 'running' AND id IN (IDS)";
+    execute_for_ids(connection, sql, vec![now.into()], ids).await?;
     Ok(())
 }
 
@@ -243,24 +234,13 @@ pub async fn release(
     ids: &[i64],
     now: i64,
 ) -> Result<u64, DbErr> {
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    let sql = format!(
-        "UPDATE tasks SET state = 'ready', run_at = $1, attempts = attempts - 1, \
-         locked_until = NULL, last_error = $2 WHERE state = 'running' AND id IN ({})",
-        placeholders(3, ids.len())
-    );
-    let values = [
+    let sql = "UPDATE tasks SET state = 'ready', run_at = $1, attempts = attempts - 1, \
+               locked_until = NULL, last_error = $2 WHERE state = 'running' AND id IN (IDS)";
+    let values = vec![
         now.into(),
         "interrupted: its worker stopped before it finished".into(),
-    ]
-    .into_iter()
-    .chain(ids.iter().map(|&id| Value::from(id)));
-    Ok(connection
-        .execute_raw(statement(connection, &sql, values))
-        .await?
-        .rows_affected())
+    ];
+    execute_for_ids(connection, sql, values, ids).await
 }
 
 /// Extends the lease of tasks this worker is running.
@@ -269,17 +249,8 @@ pub async fn renew_leases(
     ids: &[i64],
     locked_until: i64,
 ) -> Result<(), DbErr> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let sql = format!(
-        "UPDATE tasks SET locked_until = $1 WHERE state = 'running' AND id IN ({})",
-        placeholders(2, ids.len())
-    );
-    let values = std::iter::once(locked_until.into()).chain(ids.iter().map(|&id| Value::from(id)));
-    connection
-        .execute_raw(statement(connection, &sql, values))
-        .await?;
+    let sql = "UPDATE tasks SET locked_until = $1 WHERE state = 'running' AND id IN (IDS)";
+    execute_for_ids(connection, sql, vec![locked_until.into()], ids).await?;
     Ok(())
 }
 
@@ -352,6 +323,27 @@ pub async fn fire_schedule(
     }
     transaction.commit().await?;
     Ok(won)
+}
+
+/// Runs `sql` for the tasks `ids` (nothing when there are none): `IDS` in it becomes their
+/// placeholders, numbered after those of `values`.
+async fn execute_for_ids(
+    connection: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+    ids: &[i64],
+) -> Result<u64, DbErr> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let sql = sql.replace("IDS", &placeholders(values.len() + 1, ids.len()));
+    let values = values
+        .into_iter()
+        .chain(ids.iter().map(|&id| Value::from(id)));
+    Ok(connection
+        .execute_raw(statement(connection, &sql, values))
+        .await?
+        .rows_affected())
 }
 
 /// The statements are written with Postgres's `$1` placeholders. SQLite reads `$1` as a *name*,
