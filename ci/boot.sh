@@ -31,6 +31,10 @@ refused=$(APP_ENVIRONMENT=production "$binary" migrate fresh 2>&1 || true)
 check "migrate fresh is refused in production" has "refused in production" "$refused"
 refused=$(APP_ENVIRONMENT=production "$binary" serve 2>&1 || true)
 check "production refuses the development secret key" has "secret_key is the development default" "$refused"
+check "doctor passes the development configuration" quietly "$binary" doctor
+diagnosis=$(APP_ENVIRONMENT=production "$binary" doctor 2>&1 || true)
+check "doctor finds the development secret key in production, with its fix" \
+    has "PROBLEM  secret_key is the development default" "$diagnosis"
 sent=$("$binary" mail test ops@example.com 2>&1 || true)
 check "mail test writes to the development outbox" has "sent a test email to ops@example.com into the outbox" "$sent"
 # The auth option: its routes and its command, when the app has accounts.

@@ -57,6 +57,23 @@ durability_report() {
     grep "killed with" <<<"$report"
 }
 
+# The files of the `docker` and `ci` options, when generated: the Dockerfile by hadolint, the
+# compose file and the workflow against their published schemas. (No Docker engine runs here.)
+deployment_files_lint() {
+    local linted=0
+    if [ -f Dockerfile ]; then
+        "$LINT_VENV/bin/hadolint" Dockerfile || return 1
+        "$LINT_VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec compose.yaml || return 1
+        linted=1
+    fi
+    if [ -f .github/workflows/ci.yml ]; then
+        "$LINT_VENV/bin/check-jsonschema" --builtin-schema vendor.github-workflows \
+            .github/workflows/ci.yml || return 1
+        linted=1
+    fi
+    [ $linted = 1 ] || echo "no Docker or CI files in this combination"
+}
+
 # The end-to-end tests in headless Chromium, or a loud skip when it cannot be had.
 browser_tests() {
     if ! "$ROOT/ci/chromium.sh"; then
@@ -70,6 +87,7 @@ browser_tests() {
     just test-browser
 }
 
+"$ROOT/ci/linters.sh"
 passed=() failed=() skipped=()
 for name in "${selected[@]}"; do
     settings=${options[$name]:-}
@@ -90,6 +108,7 @@ for name in "${selected[@]}"; do
         step "$name: npm ci" npm ci --no-audit --no-fund --loglevel=error &&
         step "$name: just audit (fmt, clippy, test)" just audit &&
         step "$name: Cargo.lock pins every dependency" lockfile_is_complete &&
+        step "$name: lint the Docker and CI files" deployment_files_lint &&
         step "$name: boot and stop" "$ROOT/ci/boot.sh" "$app" &&
         step "$name: browser tests (headless Chromium)" browser_tests "$name" &&
         step "$name: tasks survive a killed worker" durability_report &&

@@ -15,6 +15,9 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$WORK/target}
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 # The crate name of every generated app, so builds share artifacts.
 APP_NAME=demo-app
+# hadolint and check-jsonschema, installed by ci/linters.sh, lint the generated Docker and GitHub
+# files (ci/combos.sh).
+LINT_VENV=$WORK/lint
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 warn() { printf '\033[1;33m%s\033[0m\n' "$*" >&2; }

@@ -8,6 +8,7 @@
 //! app migrate up|down|status|fresh
 //! app routes                # every route, its method and handler
 //! app secret                # a fresh value for APP_SECRET_KEY
+//! app doctor                # is this configuration safe and working? (database, SMTP, HTTPS…)
 {%- if auth %}
 //! app user create EMAIL [--admin]   # an account, with a random password printed once
 {%- endif %}
@@ -22,7 +23,7 @@ use clap::{Parser, Subcommand};
 use crate::{
     app::Services,
     config::{Config, Environment, MailTransport},
-    db,
+    db, doctor,
     mail::{Mailer, emails::TestMessage},
     routes, server, telemetry,
 };
@@ -59,6 +60,8 @@ pub enum Command {
     Routes,
     /// Print a new random secret key for `APP_SECRET_KEY`.
     Secret,
+    /// Check the configuration for production, then the database, the SMTP server and HTTPS.
+    Doctor,
 {%- if auth %}
     /// Manage accounts.
     User {
@@ -142,22 +145,38 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::User { action } => user::run(&config, action).await,
 {%- endif %}
         Command::Mail { action } => mail(&config, action).await,
+        Command::Doctor => run_doctor(&config).await,
         Command::Routes | Command::Secret => Ok(()),
     }
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     config.check()?;
-    let grace = config.server.shutdown_timeout();
-    let listener = server::bind(&config.server).await?;
+    // Bind first: a port already taken fails before anything starts.
+    let listeners = server::Listeners::bind(&config.server).await?;
     let services = Services::start(config).await?;
-    let router = routes::router(services.state());
+    let app = services.state();
+    let scheme = if app.config.server.tls.enabled {
+        "https"
+    } else {
+        "http"
+    };
     tracing::info!(
-        address = %format!("http://{}", listener.local_addr()?),
-        environment = %services.state().config.environment,
+        address = %format!("{scheme}://{}", listeners.app.local_addr()?),
+        environment = %app.config.environment,
         "listening"
     );
-    let result = server::serve(listener, router, server::shutdown_signal(), grace).await;
+    if let Some(redirect) = &listeners.redirect {
+        tracing::info!(address = %format!("http://{}", redirect.local_addr()?), "redirecting to https");
+    }
+    let router = routes::router(app.clone());
+    let result = server::run(
+        listeners,
+        &app.config.server,
+        router,
+        server::shutdown_signal(),
+    )
+    .await;
     services.stop().await;
     result.map(|_| ())
 }
@@ -196,6 +215,33 @@ async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
     };
     db.close().await.context("could not close the database")?;
     result
+}
+
+async fn run_doctor(config: &Config) -> anyhow::Result<()> {
+    println!("doctor: the {} configuration", config.environment);
+    let findings = doctor::examine(config, &doctor::Process::current()).await;
+    for finding in &findings {
+        println!("{finding}");
+    }
+    let count = |problems: bool| {
+        findings
+            .iter()
+            .filter(|finding| match finding.verdict {
+                doctor::Verdict::Problem(_) => problems,
+                doctor::Verdict::Warning(_) => !problems,
+                doctor::Verdict::Ok(_) => false,
+            })
+            .count()
+    };
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let warnings = plural(count(false), "warning");
+    anyhow::ensure!(
+        doctor::passed(&findings),
+        "doctor found {} and {warnings}",
+        plural(count(true), "problem")
+    );
+    println!("no problem found, {warnings}");
+    Ok(())
 }
 
 async fn mail(config: &Config, action: MailAction) -> anyhow::Result<()> {

@@ -13,9 +13,20 @@
 //! [`Config::check`] refuses a production configuration that still holds a development default.
 
 {%- if tasks %}
-use std::{collections::BTreeMap, fmt, net::IpAddr, path::Path, time::Duration};
+use std::{
+    collections::BTreeMap,
+    fmt,
+    net::IpAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 {%- else %}
-use std::{fmt, net::IpAddr, path::Path, time::Duration};
+use std::{
+    fmt,
+    net::IpAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 {%- endif %}
 
 use anyhow::Context as _;
@@ -119,12 +130,31 @@ pub struct ServerConfig {
     pub hsts: bool,
     /// The address people reach the app at, for links in emails: `https://example.com`.
     pub public_url: String,
+    pub tls: TlsConfig,
 {%- if auth %}
     /// Behind a reverse proxy, the header in which it passes the client's IP address
     /// (`x-forwarded-for`, `x-real-ip`); empty when clients connect directly. Rate limits count
     /// per client address.
     pub client_ip_header: String,
 {%- endif %}
+}
+
+/// HTTPS served by the app itself (see `crate::server`). Off by default: a reverse proxy or load
+/// balancer in front of the app usually terminates TLS.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// Serve HTTPS on `server.port` instead of plain HTTP.
+    pub enabled: bool,
+    /// The certificate chain, PEM (Let's Encrypt's `fullchain.pem`).
+    pub cert_file: PathBuf,
+    /// Its private key, PEM (Let's Encrypt's `privkey.pem`).
+    pub key_file: PathBuf,
+    /// Also listen for plain HTTP on `redirect_port`, redirecting every request to
+    /// `server.public_url`.
+    pub redirect_http: bool,
+    /// 80 on a server; 0 picks a free port (the tests do this).
+    pub redirect_port: u16,
 }
 
 impl ServerConfig {
@@ -400,6 +430,18 @@ impl Config {
                     || self.server.public_url.starts_with("https://"),
                 "server.public_url must start with http:// or https://",
             ),
+            (
+                !self.server.tls.enabled
+                    || (!self.server.tls.cert_file.as_os_str().is_empty()
+                        && !self.server.tls.key_file.as_os_str().is_empty()),
+                "server.tls.enabled needs server.tls.cert_file and server.tls.key_file",
+            ),
+            (
+                !(self.server.tls.enabled && self.server.tls.redirect_http)
+                    || self.server.public_url.starts_with("https://"),
+                "server.tls.redirect_http sends visitors to server.public_url, which must then \
+                 start with https://",
+            ),
 {%- if auth %}
             (
                 auth.password_min_chars >= 8 && auth.password_min_chars <= auth.password_max_chars,
@@ -441,49 +483,54 @@ impl Config {
     }
 
     /// Problems that make this configuration unsafe to run; production refuses to start with any.
-    pub fn problems(&self) -> Vec<String> {
+    pub fn problems(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
         let key = self.secret_key.expose_secret();
+        let new_key = "set APP_SECRET_KEY to the output of `secret`";
         if key.starts_with(DEVELOPMENT_SECRET_KEY_PREFIX) {
-            problems.push(
-                "secret_key is the development default: set APP_SECRET_KEY to the output of \
-                 `secret`"
-                    .to_owned(),
-            );
+            problems.push(Problem::new(
+                "secret_key",
+                "secret_key is the development default",
+                new_key,
+            ));
         } else if key.len() < MIN_SECRET_KEY_BYTES {
-            problems.push(format!(
-                "secret_key is {} bytes long; it needs at least {MIN_SECRET_KEY_BYTES}: set \
-                 APP_SECRET_KEY to the output of `secret`",
-                key.len()
+            problems.push(Problem::new(
+                "secret_key",
+                format!(
+                    "secret_key is {} bytes long; it needs at least {MIN_SECRET_KEY_BYTES}",
+                    key.len()
+                ),
+                new_key,
             ));
         }
         if self.environment == Environment::Production {
             if !self.session.secure_cookie {
-                problems.push(
-                    "session.secure_cookie is false: production cookies must be HTTPS-only"
-                        .to_owned(),
-                );
+                problems.push(Problem::new(
+                    "session.secure_cookie",
+                    "session.secure_cookie is false: production cookies must be HTTPS-only",
+                    "set APP_SESSION__SECURE_COOKIE=true",
+                ));
             }
             if self.server.public_url.contains("://localhost") {
-                problems.push(
-                    "server.public_url points to localhost: links in emails would not work; set \
-                     APP_SERVER__PUBLIC_URL to the address people use"
-                        .to_owned(),
-                );
+                problems.push(Problem::new(
+                    "server.public_url",
+                    "server.public_url points to localhost: links in emails would not work",
+                    "set APP_SERVER__PUBLIC_URL to the address people use",
+                ));
             }
             if self.mail.contact_to.ends_with("@localhost") {
-                problems.push(
-                    "mail.contact_to is a local address: the contact form's messages would be \
-                     lost; set APP_MAIL__CONTACT_TO to your address"
-                        .to_owned(),
-                );
+                problems.push(Problem::new(
+                    "mail.contact_to",
+                    "mail.contact_to is a local address: the contact form's messages would be lost",
+                    "set APP_MAIL__CONTACT_TO to your address",
+                ));
             }
             if self.mail.transport == MailTransport::Outbox {
-                problems.push(
-                    "mail.transport is outbox: emails would never leave the server; set \
-                     APP_MAIL__TRANSPORT=smtp and the mail.smtp settings"
-                        .to_owned(),
-                );
+                problems.push(Problem::new(
+                    "mail.transport",
+                    "mail.transport is outbox: emails would never leave the server",
+                    "set APP_MAIL__TRANSPORT=smtp and the mail.smtp settings",
+                ));
             }
         }
         problems
@@ -497,13 +544,43 @@ impl Config {
         }
         if self.environment == Environment::Production {
             anyhow::bail!(
-                "refusing to start with an insecure production configuration:\n  - {}",
-                problems.join("\n  - ")
+                "refusing to start with an insecure production configuration (`doctor` checks \
+                 it all):\n  - {}",
+                problems
+                    .iter()
+                    .map(Problem::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n  - ")
             );
         }
         for problem in problems {
             tracing::debug!(%problem, "would be refused in production");
         }
         Ok(())
+    }
+}
+
+/// A setting that is wrong for where the app runs, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The key at fault: `secret_key`, `session.secure_cookie`…
+    pub setting: &'static str,
+    pub problem: String,
+    pub fix: String,
+}
+
+impl Problem {
+    pub fn new(setting: &'static str, problem: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self {
+            setting,
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.problem, self.fix)
     }
 }

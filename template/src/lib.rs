@@ -2,7 +2,7 @@
 //! `tests/app/` drive the same code. The modules below are listed in reading order.
 
 // Start and stop
-/// The command line: `serve`, {% if tasks %}`worker`, {% endif %}`migrate …`, `routes`, `secret`.
+/// The command line: `serve`, {% if tasks %}`worker`, {% endif %}`migrate …`, `doctor`, `routes`, `secret`.
 pub mod cli;
 /// Settings: TOML files per environment, overridden by `APP_…` environment variables.
 pub mod config;
@@ -10,8 +10,10 @@ pub mod config;
 pub mod telemetry;
 /// The services every request can reach ([`app::AppState`]), started and stopped in order.
 pub mod app;
-/// Listening for connections and shutting down gracefully.
+/// Listening for connections (HTTP, or HTTPS and a redirect) and shutting down gracefully.
 pub mod server;
+/// `doctor`: checks a configuration before it goes live, and says how to fix what is wrong.
+pub mod doctor;
 
 // Data
 /// The database connection (SQLite or Postgres), created and migrated on demand.

@@ -122,6 +122,19 @@ impl Mailer {
         }
         Ok(())
     }
+
+    /// Connects to the SMTP server and signs in, without sending anything (`doctor` uses it).
+    /// The outbox has nothing to connect to.
+    pub async fn test_connection(&self) -> anyhow::Result<()> {
+        match &self.transport {
+            Transport::Smtp(smtp) => {
+                let answered = smtp.test_connection().await.context("SMTP failed")?;
+                anyhow::ensure!(answered, "the SMTP server did not answer NOOP");
+                Ok(())
+            }
+            Transport::Outbox(_) => Ok(()),
+        }
+    }
 }
 
 fn smtp_transport(config: &MailConfig) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {

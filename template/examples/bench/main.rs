@@ -8,9 +8,11 @@
 //! gzip on every page.
 //!
 //! Logging is off for all: a log line per request would measure the terminal.
-{%- if tasks %}
 //!
-//! `just bench tasks` measures the task queue instead (see `tasks.rs`).
+//! `just bench release` measures the release binary instead: size, start time, memory (see
+//! `release.rs`).
+{%- if tasks %}
+//! `just bench tasks` measures the task queue (see `tasks.rs`).
 {%- endif %}
 {%- if auth %}
 //!
@@ -45,6 +47,7 @@ use app::{
 
 mod login_storm;
 {%- endif %}
+mod release;
 {%- if tasks %}
 mod tasks;
 {%- endif %}
@@ -62,11 +65,12 @@ async fn main() -> anyhow::Result<()> {
     let what = std::env::args().nth(1);
     match what.as_deref() {
         None | Some("pages") => pages().await,
+        Some("release") => release::run().await,
 {%- if tasks %}
         Some("tasks") => tasks::run().await,
-        Some(other) => bail!("no bench named {other}: `pages` (the default) or `tasks`"),
+        Some(other) => bail!("no bench named {other}: `pages` (the default), `release` or `tasks`"),
 {%- else %}
-        Some(other) => bail!("no bench named {other}: `pages` is the only one"),
+        Some(other) => bail!("no bench named {other}: `pages` (the default) or `release`"),
 {%- endif %}
     }
 }

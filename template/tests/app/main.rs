@@ -18,9 +18,11 @@ mod auth_browser;
 mod browser;
 mod contact;
 mod database;
+mod doctor;
 mod errors;
 mod health;
 mod htmx;
+mod https;
 mod mail;
 mod migrations;
 mod pages;
@@ -30,4 +32,7 @@ mod sessions;
 {%- if tasks %}
 mod tasks;
 mod tasks_worker;
+{%- endif %}
+{%- if ci == "github" %}
+mod workflow;
 {%- endif %}
