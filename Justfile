@@ -22,7 +22,8 @@ render:
 combos *NAMES:
     ci/combos.sh {{NAMES}}
 
-# The generated app's benchmarks: `pages` (requests/s through the whole stack against bare axum)
-# or `tasks` (the task queue's tasks/s on SQLite and Postgres)
+# The generated app's benchmarks: `pages` (requests/s through the whole stack against bare axum),
+# `release` (the release binary's size, time to /ready and memory) or `tasks` (the task queue's
+# tasks/s on SQLite and Postgres)
 bench WHAT="pages":
     ci/bench.sh {{WHAT}}

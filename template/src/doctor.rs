@@ -199,6 +199,14 @@ async fn https(config: &Config) -> Finding {
         );
     }
     match server::load_tls(tls).await {
+        Ok(_) if !config.server.hsts && config.environment == Environment::Production => {
+            Finding::warning(Problem::new(
+                "server.hsts",
+                "server.hsts is off although the app serves HTTPS: browsers keep trying plain \
+                 HTTP first",
+                "set APP_SERVER__HSTS=true",
+            ))
+        }
         Ok(_) => Finding::ok(
             "https",
             format!("the certificate {} loads", tls.cert_file.display()),

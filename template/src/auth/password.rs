@@ -12,6 +12,7 @@ use argon2::{
     Algorithm, Argon2, Params, Version,
     password_hash::{PasswordHasher as _, PasswordVerifier as _},
 };
+use base64::{Engine as _, engine::general_purpose::STANDARD_NO_PAD};
 use secrecy::{ExposeSecret as _, SecretString};
 use tokio::sync::Semaphore;
 
@@ -22,8 +23,8 @@ use crate::config::AuthConfig;
 pub struct Passwords {
     argon2: Argon2<'static>,
     permits: Arc<Semaphore>,
-    /// The hash of a password nobody knows: verified against when an email is unknown, so that
-    /// "no such user" takes as long as "wrong password" and timing reveals no accounts.
+    /// A hash no password matches: verified against when an email is unknown, so that "no such
+    /// user" takes as long as "wrong password" and timing reveals no accounts.
     dummy_hash: Arc<str>,
 }
 
@@ -31,12 +32,12 @@ impl Passwords {
     pub fn new(config: &AuthConfig) -> anyhow::Result<Self> {
         let params = Params::new(config.argon2_memory_kib, config.argon2_iterations, 1, None)
             .map_err(|e| anyhow::anyhow!("auth.argon2_* settings are not valid: {e}"))?;
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let concurrency = match config.max_concurrent_hashes {
             0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
             n => n,
         };
-        let dummy_hash = hash_with(&argon2, b"not a password: no account has this hash")?;
+        let dummy_hash = dummy_hash(&params)?;
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         Ok(Self {
             argon2,
             permits: Arc::new(Semaphore::new(concurrency)),
@@ -95,6 +96,25 @@ impl Passwords {
     }
 }
 
+/// A hash with the configured parameters and random salt and output: verifying a password against
+/// it costs as much as against a real one, and always fails. Made from random bytes rather than
+/// by hashing, so that starting the app costs no hash (and none of its memory).
+fn dummy_hash(params: &Params) -> anyhow::Result<String> {
+    let mut salt = [0u8; 16];
+    let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    getrandom::fill(&mut salt)
+        .and_then(|()| getrandom::fill(&mut output))
+        .map_err(|e| anyhow::anyhow!("the system's random number generator failed: {e}"))?;
+    Ok(format!(
+        "$argon2id$v=19$m={},t={},p={}${}${}",
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
+        STANDARD_NO_PAD.encode(salt),
+        STANDARD_NO_PAD.encode(output)
+    ))
+}
+
 fn hash_with(argon2: &Argon2<'_>, password: &[u8]) -> anyhow::Result<String> {
     argon2
         .hash_password(password)
@@ -123,6 +143,23 @@ mod tests {
         assert!(hash.starts_with("$argon2id$v=19$"), "{hash}");
         assert!(passwords.verify(&right, Some(&hash)).await.unwrap());
         assert!(!passwords.verify(&wrong, Some(&hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn the_dummy_hash_has_the_parameters_of_real_hashes() {
+        let passwords = passwords();
+        let real = passwords
+            .hash(&SecretString::from("correct horse battery staple"))
+            .await
+            .unwrap();
+
+        let dummy = argon2::PasswordHash::new(&passwords.dummy_hash).unwrap();
+        let real = argon2::PasswordHash::new(&real).unwrap();
+
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.version, real.version);
+        assert_eq!(dummy.params, real.params);
+        assert_eq!(dummy.hash.map(|h| h.len()), real.hash.map(|h| h.len()));
     }
 
     #[tokio::test]

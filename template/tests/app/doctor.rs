@@ -26,6 +26,7 @@ fn sound_production(app: &TestApp) -> Config {
     config.environment = Environment::Production;
     config.secret_key = SecretString::from(session::generate_secret_key());
     config.session.secure_cookie = true;
+    config.server.hsts = true;
     config.server.public_url = "https://example.com".to_owned();
     config.mail.contact_to = "owner@example.com".to_owned();
     config.log.level = "info".to_owned();
@@ -227,7 +228,7 @@ async fn an_smtp_server_that_does_not_answer_is_a_problem() {
 }
 
 #[tokio::test]
-async fn https_needs_a_certificate_and_key_that_load() {
+async fn https_needs_a_certificate_and_key_that_load_and_hsts() {
     let app = TestApp::spawn().await;
     let certificate = Certificate::new();
     let mut config = sound_production(&app);
@@ -236,10 +237,17 @@ async fn https_needs_a_certificate_and_key_that_load() {
     config.server.tls.key_file = certificate.path("key.pem");
 
     let loads = doctor::examine(&config, &release_build()).await;
+    config.server.hsts = false;
+    let without_hsts = doctor::examine(&config, &release_build()).await;
     config.server.tls.key_file = certificate.path("cert.pem");
     let wrong_key = doctor::examine(&config, &release_build()).await;
 
     assert!(ok(&loads, "https").contains("loads"));
+    assert_eq!(
+        warnings(&without_hsts, "server.hsts"),
+        1,
+        "{without_hsts:#?}"
+    );
     let tls = problems(&wrong_key, "server.tls");
     assert!(
         tls[0].contains("could not load the TLS certificate"),
