@@ -100,6 +100,13 @@ for name in "${selected[@]}"; do
         skipped+=("$name")
         continue
     fi
+    if [[ " $settings " == *" cache=redis "* ]] && ! "$ROOT/ci/redis.sh"; then
+        warn "################################################################################"
+        warn "SKIP $name: no Redis server on 127.0.0.1:6379 (run .ci/run, or start one)"
+        warn "################################################################################"
+        skipped+=("$name")
+        continue
+    fi
     destination=$WORK/combos/$name
     app=$destination/$APP_NAME
     # shellcheck disable=SC2046 # one word per option

@@ -21,6 +21,7 @@ use crate::{
 {%- if auth %}
     auth::{password::Passwords, rate_limit::RateLimits},
 {%- endif %}
+    cache::Cache,
     config::Config,
     db::{self, Backend},
     mail::{Email, Mailer},
@@ -55,6 +56,8 @@ pub struct App {
     pub rate_limits: Arc<RateLimits>,
 {%- endif %}
     pub mailer: Mailer,
+    /// Values worth keeping for a while: see [`crate::cache`].
+    pub cache: Cache,
 {%- if tasks %}
     /// Enqueues tasks for the worker (see [`crate::queue`]).
     pub tasks: Tasks,
@@ -168,6 +171,9 @@ impl Services {
 {%- endif %}
         let mailer = Mailer::new(&config.mail, &config.server.public_url)
             .context("could not set up mail")?;
+        let cache = Cache::new(&config.cache)
+            .await
+            .context("could not set up the cache")?;
 
 {%- if tasks %}
         let registry = tasks::registry();
@@ -187,6 +193,7 @@ impl Services {
                 rate_limits,
 {%- endif %}
                 mailer,
+                cache,
 {%- if tasks %}
                 tasks,
 {%- endif %}

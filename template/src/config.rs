@@ -108,6 +108,7 @@ pub struct Config {
     pub auth: AuthConfig,
 {%- endif %}
     pub mail: MailConfig,
+    pub cache: CacheConfig,
 {%- if tasks %}
     pub tasks: TasksConfig,
 {%- endif %}
@@ -130,6 +131,7 @@ pub struct ServerConfig {
     pub hsts: bool,
     /// The address people reach the app at, for links in emails: `https://example.com`.
     pub public_url: String,
+    /// HTTPS from certificate files, when no reverse proxy terminates TLS.
     pub tls: TlsConfig,
 {%- if auth %}
     /// Behind a reverse proxy, the header in which it passes the client's IP address
@@ -266,6 +268,22 @@ pub struct SmtpConfig {
     pub username: String,
     pub password: SecretString,
     pub timeout_secs: u64,
+}
+
+/// The cache (see `crate::cache`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheConfig {
+{%- if cache == "redis" %}
+    /// The Redis server: `redis://host:6379/0`, `rediss://` for TLS, with a password:
+    /// `redis://:password@host:6379/0`.
+    pub url: SecretString,
+    /// The start of every key of this app, so that apps can share a server.
+    pub key_prefix: String,
+{%- else %}
+    /// The cache's size in memory; when full, the entries least likely to be used go first.
+    pub max_capacity_mb: u64,
+{%- endif %}
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

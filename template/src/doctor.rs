@@ -7,16 +7,18 @@
 //! - debug output in production: a debug build, debug logs, the live-reload script;
 //! - the HTTPS certificate and key, when the app serves HTTPS itself;
 //! - the database: can it connect, are migrations pending;
+//! - the cache: does a value put in it come back;
 //! - the SMTP server: does it answer and accept the credentials.
 //!
 //! Each problem comes with its fix. Outside production, what production would refuse is only a
 //! warning. The command fails (exit code 1) when any problem is found.
 
-use std::fmt;
+use std::{fmt, time::Duration};
 
 use secrecy::ExposeSecret as _;
 
 use crate::{
+    cache::{Cache, Put},
     config::{Config, Environment, LogFormat, MailTransport, Problem},
     db::{self, Backend},
     mail::Mailer,
@@ -84,6 +86,7 @@ pub async fn examine(config: &Config, process: &Process) -> Vec<Finding> {
     }
     findings.push(https(config).await);
     findings.extend(database(config).await);
+    findings.push(cache(config).await);
     findings.push(mail(config).await);
     findings
 }
@@ -280,6 +283,35 @@ async fn database(config: &Config) -> Vec<Finding> {
         tracing::warn!(%error, "closing the database failed");
     }
     findings
+}
+
+/// Puts a value in the cache and reads it back.
+async fn cache(config: &Config) -> Finding {
+    const PROBE: &str = "doctor:probe";
+    let round_trip = async {
+        let cache = Cache::new(&config.cache).await?;
+        cache
+            .set(PROBE, &1, Put::ttl(Duration::from_secs(10)))
+            .await?;
+        let back: Option<i32> = cache.get(PROBE).await?;
+        cache.delete(PROBE).await?;
+        anyhow::ensure!(
+            back == Some(1),
+            "a value put in the cache did not come back"
+        );
+        anyhow::Ok(())
+    };
+    let outcome = tokio::time::timeout(Duration::from_secs(10), round_trip)
+        .await
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("no answer from the cache within 10 s")));
+    match outcome {
+        Ok(()) => Finding::ok("cache", "a value put in the cache came back"),
+        Err(error) => Finding::problem(Problem::new(
+            "cache",
+            describe(&error),
+            "check the [cache] settings (APP_CACHE__…) and that the cache's server runs",
+        )),
+    }
 }
 
 /// Connects to the SMTP server and signs in, as sending would.

@@ -20,6 +20,8 @@ pub mod doctor;
 pub mod db;
 /// Sessions stored in the app database, and flash messages on top of them.
 pub mod session;
+/// Values kept for a while: typed get, set and get-or-compute, with a time to live and tags.
+pub mod cache;
 {%- if auth %}
 /// The tables: one sea-orm entity per table, with its queries.
 pub mod models;

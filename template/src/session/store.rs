@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait as _, DatabaseConnection, EntityTrait as _, QueryFilter as _,
-    SqlErr, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait as _, DatabaseConnection, EntityTrait as _, PaginatorTrait as _,
+    QueryFilter as _, SqlErr, sea_query::OnConflict,
 };
 use time::OffsetDateTime;
 use tower_sessions::{
@@ -128,4 +128,13 @@ impl ExpiredDeletion for DbSessionStore {
         }
         Ok(())
     }
+}
+
+/// How many sessions have not expired: visitors of the last `session.expiry_days`, roughly.
+pub async fn count_open(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    Sessions::find()
+        .filter(Column::ExpiresAt.gt(now))
+        .count(db)
+        .await
 }

@@ -255,7 +255,13 @@ pub fn use_development_outbox(config: &mut Config, dir: &Path) {
 
 /// The test configuration, read like the app reads its own (files, then `APP_…` variables).
 pub fn test_config() -> Config {
+{%- if cache == "redis" %}
+    let mut config = Config::load_for(Environment::Test, None).expect("config/test.toml is valid");
+    // Each test's cache keys apart from the others' (and from the development app's).
+    config.cache.key_prefix = format!("{}test-{}:", config.cache.key_prefix, uuid::Uuid::new_v4());
+{%- else %}
     let config = Config::load_for(Environment::Test, None).expect("config/test.toml is valid");
+{%- endif %}
     init_logs(&config.log);
     config
 }

@@ -16,6 +16,10 @@ mod auth;
 mod auth_browser;
 {% endif -%}
 mod browser;
+mod cache;
+{%- if cache == "redis" %}
+mod cache_redis;
+{%- endif %}
 mod contact;
 mod database;
 mod doctor;

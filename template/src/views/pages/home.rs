@@ -10,11 +10,17 @@ pub struct HomeData {
     pub app_name: String,
     /// "SQLite" or "Postgres".
     pub database: &'static str,
+    /// Sessions not expired, counted at most once a minute (through the cache).
+    pub open_sessions: u64,
 }
 
 #[component]
 pub fn HomePage(data: HomeData) -> impl IntoView {
-    let HomeData { app_name, database } = data;
+    let HomeData {
+        app_name,
+        database,
+        open_sessions,
+    } = data;
     view! {
         <section class="hero rounded-box bg-base-100 py-12 shadow-sm">
             <div class="hero-content text-center">
@@ -28,6 +34,8 @@ pub fn HomePage(data: HomeData) -> impl IntoView {
                     </div>
                     <p class="mt-6 text-sm text-base-content/70">
                         "Connected to " <span class="badge badge-ghost" data-testid="database">{database}</span>
+                        " · " <span data-testid="open-sessions">{open_sessions}</span>
+                        {if open_sessions == 1 { " open session" } else { " open sessions" }}
                     </p>
                 </div>
             </div>
