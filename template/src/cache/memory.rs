@@ -1,8 +1,12 @@
 //! The cache in this process's memory: moka, weighed in bytes, with a time to live per entry.
+//!
+//! Tags are versions: each entry remembers the version of its tags when it was put, and
+//! invalidating a tag moves its version on, which makes every older entry of the tag a miss. No
+//! list of keys per tag to keep up to date, and nothing left behind when entries expire.
 
 use std::{
-    collections::{HashMap, HashSet},
-    sync::{Arc, Mutex},
+    collections::HashMap,
+    sync::{Arc, Mutex, MutexGuard},
     time::{Duration, Instant},
 };
 
@@ -15,8 +19,8 @@ use crate::config::CacheConfig;
 #[derive(Clone, Debug)]
 pub struct Store {
     entries: Moka<String, Entry>,
-    /// Tag → the keys put with it. A key that expired since is removed again harmlessly.
-    tags: Arc<Mutex<HashMap<String, HashSet<String>>>>,
+    /// Tag → its version, moved on by each invalidation.
+    versions: Arc<Mutex<HashMap<String, u64>>>,
     /// Key → the lock of whoever is computing it ([`super::Cache::get_or_compute`]).
     computing: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
@@ -25,6 +29,8 @@ pub struct Store {
 struct Entry {
     json: Arc<[u8]>,
     ttl: Duration,
+    /// Each tag of the entry, and its version when the entry was put.
+    tags: Arc<[(String, u64)]>,
 }
 
 /// Each entry lives for the time to live it was put with.
@@ -57,34 +63,50 @@ impl Store {
         let entries = Moka::builder()
             .max_capacity(config.max_capacity_mb.saturating_mul(1_000_000))
             .weigher(|key: &String, entry: &Entry| {
-                u32::try_from(key.len() + entry.json.len()).unwrap_or(u32::MAX)
+                let tags: usize = entry.tags.iter().map(|(tag, _)| tag.len() + 8).sum();
+                u32::try_from(key.len() + entry.json.len() + tags).unwrap_or(u32::MAX)
             })
             .expire_after(PerEntryTtl)
             .build();
         Ok(Self {
             entries,
-            tags: Arc::default(),
+            versions: Arc::default(),
             computing: Arc::default(),
         })
     }
 
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
-        Ok(self.entries.get(key).await.map(|entry| entry.json.to_vec()))
+        let Some(entry) = self.entries.get(key).await else {
+            return Ok(None);
+        };
+        let current = {
+            let versions = locked(&self.versions);
+            entry
+                .tags
+                .iter()
+                .all(|(tag, version)| versions.get(tag).copied().unwrap_or(0) == *version)
+        };
+        if current {
+            Ok(Some(entry.json.to_vec()))
+        } else {
+            // One of its tags was invalidated after it was put.
+            self.entries.invalidate(key).await;
+            Ok(None)
+        }
     }
 
     pub async fn set(&self, key: &str, json: Vec<u8>, put: &Put) -> Result<(), CacheError> {
-        if !put.tags.is_empty() {
-            let mut tags = self
-                .tags
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            for tag in &put.tags {
-                tags.entry(tag.clone()).or_default().insert(key.to_owned());
-            }
-        }
+        let tags = {
+            let versions = locked(&self.versions);
+            put.tags
+                .iter()
+                .map(|tag| (tag.clone(), versions.get(tag).copied().unwrap_or(0)))
+                .collect()
+        };
         let entry = Entry {
             json: json.into(),
             ttl: put.ttl,
+            tags,
         };
         self.entries.insert(key.to_owned(), entry).await;
         Ok(())
@@ -96,49 +118,28 @@ impl Store {
     }
 
     pub async fn invalidate_tag(&self, tag: &str) -> Result<(), CacheError> {
-        let keys = self
-            .tags
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(tag)
-            .unwrap_or_default();
-        for key in keys {
-            self.entries.invalidate(&key).await;
-        }
+        *locked(&self.versions).entry(tag.to_owned()).or_default() += 1;
         Ok(())
     }
 
     pub async fn flush(&self) -> Result<(), CacheError> {
         self.entries.invalidate_all();
-        self.tags
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
         Ok(())
     }
 
     pub async fn lock(&self, key: &str) -> Result<Lock, CacheError> {
-        let mutex = Arc::clone(
-            self.computing
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .entry(key.to_owned())
-                .or_default(),
-        );
+        let mutex = Arc::clone(locked(&self.computing).entry(key.to_owned()).or_default());
         Ok(Lock {
             key: key.to_owned(),
             _guard: mutex.lock_owned().await,
         })
     }
 
-    pub async fn unlock(&self, lock: Lock) {
-        let key = lock.key.clone();
-        drop(lock);
-        // Forget the key's mutex once nobody holds or waits for it.
-        let mut computing = self
-            .computing
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    pub async fn unlock(&self, held: Lock) {
+        let key = held.key.clone();
+        drop(held);
+        // Forget the key's mutex once nobody holds it or waits for it.
+        let mut computing = locked(&self.computing);
         if computing
             .get(&key)
             .is_some_and(|mutex| Arc::strong_count(mutex) == 1)
@@ -146,4 +147,12 @@ impl Store {
             computing.remove(&key);
         }
     }
+}
+
+/// The maps above are held for a few operations, never across an await, with nothing that can
+/// panic meanwhile: a poisoned lock still guards valid data.
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
