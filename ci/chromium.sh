@@ -10,9 +10,7 @@ source "$(dirname "$0")/lib.sh"
 present() { command -v chromedriver >/dev/null && { command -v chromium >/dev/null || command -v google-chrome >/dev/null; }; }
 
 if ! present; then
-    [ "${TENSHU_INSTALL_SERVICES:-0}" = 1 ] && can_apt_install || exit 1
-    say "installing Chromium and chromedriver from the system packages"
-    as_root apt-get update -qq && as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+    install_for_tests "Chromium and chromedriver" chromium chromium-driver || exit 1
     present || exit 1
 fi
 exit 0

@@ -87,24 +87,30 @@ browser_tests() {
     just test-browser
 }
 
+# service_or_skip NAME SCRIPT WHAT: runs ci/SCRIPT, which starts (or, under .ci/run, installs)
+# a server; when it cannot, records combination NAME as skipped, loudly, and fails.
+service_or_skip() {
+    "$ROOT/ci/$2" && return 0
+    warn "################################################################################"
+    warn "SKIP $1: no $3 (run .ci/run, or start one)"
+    warn "################################################################################"
+    skipped+=("$1")
+    return 1
+}
+
 "$ROOT/ci/linters.sh"
 passed=() failed=() skipped=()
 for name in "${selected[@]}"; do
     settings=${options[$name]:-}
     [ -n "$settings" ] || die "no combination named $name in ci/combos"
     say "combination $name: $settings"
-    if [[ " $settings " == *" database=postgres "* ]] && ! "$ROOT/ci/postgres.sh"; then
-        warn "################################################################################"
-        warn "SKIP $name: no Postgres server on 127.0.0.1:5432 (run .ci/run, or start one)"
-        warn "################################################################################"
-        skipped+=("$name")
+    # The servers the combination's tests talk to, or a loud SKIP.
+    if [[ " $settings " == *" database=postgres "* ]] &&
+        ! service_or_skip "$name" postgres.sh "Postgres server on 127.0.0.1:5432"; then
         continue
     fi
-    if [[ " $settings " == *" cache=redis "* ]] && ! "$ROOT/ci/redis.sh"; then
-        warn "################################################################################"
-        warn "SKIP $name: no Redis server on 127.0.0.1:6379 (run .ci/run, or start one)"
-        warn "################################################################################"
-        skipped+=("$name")
+    if [[ " $settings " == *" cache=redis "* ]] &&
+        ! service_or_skip "$name" redis.sh "Redis server on 127.0.0.1:6379"; then
         continue
     fi
     destination=$WORK/combos/$name

@@ -111,6 +111,15 @@ can_apt_install() {
     command -v apt-get >/dev/null && as_root true
 }
 
+# install_for_tests WHAT PACKAGE…: installs what the tests need from the system packages, only
+# when TENSHU_INSTALL_SERVICES=1 (.ci/run sets it) and apt-get can be used. Fails otherwise.
+install_for_tests() {
+    local what=$1; shift
+    [ "${TENSHU_INSTALL_SERVICES:-0}" = 1 ] && can_apt_install || return 1
+    say "installing $what from the system packages"
+    as_root apt-get update -qq && as_root apt-get install -y -qq "$@" >/dev/null
+}
+
 # "database=postgres auth=false" → "-d database=postgres -d auth=false"
 defines() {
     local option

@@ -25,15 +25,8 @@ start_installed() {
     return 1
 }
 
-install() {
-    [ "${TENSHU_INSTALL_SERVICES:-0}" = 1 ] || return 1
-    can_apt_install || return 1
-    say "installing Postgres from the system packages"
-    as_root apt-get update -qq && as_root apt-get install -y -qq postgresql >/dev/null
-}
-
 if ! answers; then
-    start_installed || { install && start_installed; } || exit 1
+    start_installed || { install_for_tests Postgres postgresql && start_installed; } || exit 1
 fi
 
 # The generated apps connect as postgres/postgres (config/test.toml). On a server that checks

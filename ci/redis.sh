@@ -25,11 +25,4 @@ start_installed() {
     return 1
 }
 
-install() {
-    [ "${TENSHU_INSTALL_SERVICES:-0}" = 1 ] || return 1
-    can_apt_install || return 1
-    say "installing Redis from the system packages"
-    as_root apt-get update -qq && as_root apt-get install -y -qq redis-server >/dev/null
-}
-
-answers || start_installed || { install && start_installed; }
+answers || start_installed || { install_for_tests Redis redis-server && start_installed; }
