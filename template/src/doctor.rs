@@ -65,7 +65,7 @@ impl Process {
     }
 }
 
-/// Runs every check. Slow checks (database, SMTP) wait at most their configured timeouts.
+/// Runs every check. The slow ones (database, cache, SMTP) wait at most their timeouts.
 pub async fn examine(config: &Config, process: &Process) -> Vec<Finding> {
     let production = config.environment == Environment::Production;
     let mut findings = Vec::new();
