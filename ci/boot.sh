@@ -16,6 +16,19 @@ check() { # check DESCRIPTION COMMAND…
 }
 has() { [[ $2 == *"$1"* ]]; }
 quietly() { "$@" >/dev/null 2>&1; }
+# stop_and_check WHAT PID LOG MESSAGE: SIGTERM, then expect exit code 0 and MESSAGE in the log
+# (which is printed when any check failed so far).
+stop_and_check() {
+    local what=$1 pid=$2 log=$3 message=$4 exit_code=0
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" || exit_code=$?
+    check "SIGTERM ends the $what with exit code 0 (got $exit_code)" test $exit_code = 0
+    check "the $what logged \"$message\" on the way out" grep -q "$message" "$log"
+    if [ $failures -gt 0 ]; then
+        warn "$what log:"; cat "$log" >&2
+    fi
+    rm -f "$log"
+}
 
 # Start from a blank development database: a new SQLite file, or a Postgres database emptied of an
 # earlier run's tables (and its accounts).
@@ -82,15 +95,7 @@ if [ $ready = 1 ]; then
     code=$(curl -s -o /dev/null -w '%{http_code}' "$base/no/such/page")
     check "an unknown page answers 404" test "$code" = 404
 fi
-kill -TERM $pid 2>/dev/null || true
-exit_code=0
-wait $pid || exit_code=$?
-check "SIGTERM ends the server with exit code 0 (got $exit_code)" test $exit_code = 0
-check "the services stopped in order" grep -q "services stopped" "$log"
-if [ $failures -gt 0 ]; then
-    warn "server log:"; cat "$log" >&2
-fi
-rm -f "$log"
+stop_and_check server $pid "$log" "services stopped"
 
 # The tasks option: the worker also runs alone, and stops cleanly on SIGTERM.
 if "$binary" --help | grep -q "^  worker"; then
@@ -105,15 +110,7 @@ if "$binary" --help | grep -q "^  worker"; then
         sleep 0.5
     done
     check "the worker command starts the task worker" test $started = 1
-    kill -TERM $worker 2>/dev/null || true
-    exit_code=0
-    wait $worker || exit_code=$?
-    check "SIGTERM ends the worker with exit code 0 (got $exit_code)" test $exit_code = 0
-    check "the worker stopped its tasks first" grep -q "task worker stopped" "$log"
-    if [ $failures -gt 0 ]; then
-        warn "worker log:"; cat "$log" >&2
-    fi
-    rm -f "$log"
+    stop_and_check worker $worker "$log" "task worker stopped"
 fi
 rm -rf data
 [ $failures = 0 ]

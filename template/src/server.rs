@@ -45,7 +45,7 @@ impl Listeners {
 }
 
 /// Binds one address; the error names it.
-pub async fn bind(host: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
+async fn bind(host: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
     let address = SocketAddr::new(host, port);
     TcpListener::bind(address)
         .await

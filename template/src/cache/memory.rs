@@ -79,7 +79,8 @@ impl Store {
         let Some(entry) = self.entries.get(key).await else {
             return Ok(None);
         };
-        let current = {
+        // Untagged entries (most) never touch the versions' lock.
+        let current = entry.tags.is_empty() || {
             let versions = locked(&self.versions);
             entry
                 .tags
@@ -96,7 +97,9 @@ impl Store {
     }
 
     pub async fn set(&self, key: &str, json: Vec<u8>, put: &Put) -> Result<(), CacheError> {
-        let tags = {
+        let tags = if put.tags.is_empty() {
+            Arc::default()
+        } else {
             let versions = locked(&self.versions);
             put.tags
                 .iter()

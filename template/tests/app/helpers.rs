@@ -377,3 +377,27 @@ pub fn text_of(document: &Html, selector: &str) -> String {
     let text: String = select_one(document, selector).text().collect();
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// Sends one raw HTTP/1.1 request on `stream` (plain TCP or TLS) and returns the whole response
+/// as text: for tests of what happens on the wire, below the router.
+pub async fn raw_request(
+    mut stream: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    method: &str,
+    path: &str,
+    host: &str,
+) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    // A TLS server may close without close_notify once the response is complete.
+    match stream.read_to_end(&mut response).await {
+        Ok(_) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => {}
+        Err(error) => panic!("reading the response failed: {error}"),
+    }
+    String::from_utf8_lossy(&response).into_owned()
+}

@@ -4,12 +4,7 @@
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use tempfile::TempDir;
-use tokio::{
-    io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _},
-    net::TcpStream,
-    sync::oneshot,
-    task::JoinHandle,
-};
+use tokio::{net::TcpStream, sync::oneshot, task::JoinHandle};
 use tokio_rustls::{
     TlsConnector,
     rustls::{ClientConfig, RootCertStore, pki_types::ServerName},
@@ -20,7 +15,7 @@ use crate::app::{
     routes,
     server::{self, Listeners},
 };
-use crate::helpers::{TestApp, test_config};
+use crate::helpers::{TestApp, raw_request, test_config};
 
 /// A self-signed certificate for `localhost`, written as PEM files.
 pub struct Certificate {
@@ -115,32 +110,11 @@ fn client(certificate: &Certificate) -> TlsConnector {
     TlsConnector::from(Arc::new(config))
 }
 
-/// Sends a raw HTTP/1.1 request and returns the whole response as text.
-async fn request(
-    mut stream: impl AsyncRead + AsyncWrite + Unpin,
-    method: &str,
-    path: &str,
-    host: &str,
-) -> String {
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {host}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    // A server may close without TLS's close_notify once the response is complete.
-    match stream.read_to_end(&mut response).await {
-        Ok(_) => {}
-        Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => {}
-        Err(error) => panic!("reading the response failed: {error}"),
-    }
-    String::from_utf8_lossy(&response).into_owned()
-}
-
 async fn https_get(certificate: &Certificate, address: SocketAddr, path: &str) -> String {
     let tcp = TcpStream::connect(address).await.unwrap();
     let localhost = ServerName::try_from("localhost").unwrap();
     let tls = client(certificate).connect(localhost, tcp).await.unwrap();
-    request(tls, "GET", path, "localhost").await
+    raw_request(tls, "GET", path, "localhost").await
 }
 
 /// A response header's value, by its lowercase name.
@@ -180,7 +154,7 @@ async fn plain_http_is_redirected_to_the_same_page_over_https() {
     let running = HttpsApp::start(&certificate).await;
     let public_url = running.app.state.config.server.public_url.clone();
 
-    let get = request(
+    let get = raw_request(
         TcpStream::connect(running.http).await.unwrap(),
         "GET",
         "/about?tab=team",
@@ -188,7 +162,7 @@ async fn plain_http_is_redirected_to_the_same_page_over_https() {
     )
     .await;
     // A form posted over HTTP: 308 tells the browser to post it again, to the HTTPS address.
-    let post = request(
+    let post = raw_request(
         TcpStream::connect(running.http).await.unwrap(),
         "POST",
         "/contact",
@@ -196,7 +170,7 @@ async fn plain_http_is_redirected_to_the_same_page_over_https() {
     )
     .await;
     // The Host header cannot send visitors elsewhere.
-    let forged_host = request(
+    let forged_host = raw_request(
         TcpStream::connect(running.http).await.unwrap(),
         "GET",
         "/",

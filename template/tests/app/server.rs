@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use axum::{Router, routing::get};
 use tokio::{
-    io::{AsyncReadExt as _, AsyncWriteExt as _},
     net::{TcpListener, TcpStream},
     sync::oneshot,
 };
 
 use crate::app::server;
+use crate::helpers::raw_request;
 
 /// A router whose only route answers after `delay`.
 fn slow_router(delay: Duration) -> Router {
@@ -23,14 +23,10 @@ fn slow_router(delay: Duration) -> Router {
     )
 }
 
-/// Sends a raw HTTP/1.1 request and returns the whole response as text.
-async fn request(address: std::net::SocketAddr, path: &str) -> std::io::Result<String> {
-    let mut stream = TcpStream::connect(address).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await?;
-    Ok(response)
+/// `GET path` on a new connection to `address`; the whole response.
+async fn request(address: std::net::SocketAddr, path: &str) -> String {
+    let stream = TcpStream::connect(address).await.unwrap();
+    raw_request(stream, "GET", path, "test").await
 }
 
 #[tokio::test]
@@ -51,7 +47,7 @@ async fn shutdown_lets_in_flight_requests_finish_then_refuses_new_connections() 
     tokio::time::sleep(Duration::from_millis(100)).await;
     stop.send(()).unwrap();
 
-    let response = in_flight.await.unwrap().unwrap();
+    let response = in_flight.await.unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.ends_with("finished"), "{response}");
     let finished_in_time = serving.await.unwrap().unwrap();
