@@ -90,6 +90,30 @@ if [ $ready = 1 ]; then
         code=$(curl -s -o /dev/null -w '%{http_code}' "$base/account")
         check "the account page sends visitors to sign in (303, got $code)" test "$code" = 303
     fi
+    # The uploads option: as a browser without JavaScript, the admin signs in, uploads a PNG
+    # through the form (its CSRF token in the action) and downloads it back.
+    if has "/files" "$routes"; then
+        code=$(curl -s -o /dev/null -w '%{http_code}' "$base/files")
+        check "the files page sends visitors to sign in (303, got $code)" test "$code" = 303
+        jar=$(mktemp) png=$(mktemp) back=$(mktemp)
+        printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR' >"$png"
+        password=$(sed -n 's/.*password: \([^ ]*\).*/\1/p' <<<"$created")
+        token=$(curl -fsS -c "$jar" "$base/login" | grep -o 'name="csrf_token" value="[^"]*"' |
+            head -1 | sed 's/.*value="//; s/"$//')
+        curl -fsS -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf_token=$token" \
+            --data-urlencode "email=admin@example.com" --data-urlencode "password=$password" \
+            "$base/login" || true
+        action=$(curl -fsS -b "$jar" "$base/files" | grep -o 'action="/files?csrf_token=[^"]*"' |
+            sed 's/action="//; s/"$//')
+        code=$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' \
+            -F "file=@$png;filename=photo.png;type=application/octet-stream" "$base$action")
+        check "a signed-in user uploads a PNG (303, got $code)" test "$code" = 303
+        download=$(curl -fsS -b "$jar" "$base/files" | grep -o 'href="/files/[^"]*"' | head -1 |
+            sed 's/href="//; s/"$//')
+        curl -fsS -b "$jar" -o "$back" "$base$download" || true
+        check "the uploaded file downloads as it was sent" cmp -s "$png" "$back"
+        rm -f "$jar" "$png" "$back"
+    fi
     stylesheet=$(sed -n 's/.*<link rel="stylesheet" href="\([^"]*\)".*/\1/p' <<<"$home")
     check "the hashed stylesheet is served" curl -fsS -o /dev/null "$base$stylesheet"
     code=$(curl -s -o /dev/null -w '%{http_code}' "$base/no/such/page")

@@ -87,6 +87,21 @@ browser_tests() {
     just test-browser
 }
 
+# The uploads' tests against an S3 bucket (moto's S3 server, ci/s3.sh), or a loud skip when no
+# server can be had.
+s3_tests() {
+    [ -f tests/app/uploads_s3.rs ] || { echo "no uploads in this combination"; return 0; }
+    if ! "$ROOT/ci/s3.sh"; then
+        warn "################################################################################"
+        warn "SKIP the S3 upload tests of $1: no S3 server (ci/s3.sh installs moto from PyPI)"
+        warn "################################################################################"
+        skipped+=("$1 (S3 uploads)")
+        return 0
+    fi
+    TEST_S3_ENDPOINT=$S3_ENDPOINT TEST_S3_BUCKET=$S3_BUCKET \
+        cargo test --quiet --test app uploads_s3 -- --ignored
+}
+
 # service_or_skip NAME SCRIPT WHAT: runs ci/SCRIPT, which starts (or, under .ci/run, installs)
 # a server; when it cannot, records combination NAME as skipped, loudly, and fails.
 service_or_skip() {
@@ -125,6 +140,7 @@ for name in "${selected[@]}"; do
         step "$name: boot and stop" "$ROOT/ci/boot.sh" "$app" &&
         step "$name: browser tests (headless Chromium)" browser_tests "$name" &&
         step "$name: tasks survive a killed worker" durability_report &&
+        { [ "$name" != sqlite ] || step "$name: uploads to an S3 bucket" s3_tests "$name"; } &&
         { [ "$name" != sqlite ] || step "$name: the livereload feature of just dev" live_reload_works; } &&
         { [ "$name" != sqlite ] || step "$name: just new-migration" new_migration_works; }
     then

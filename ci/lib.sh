@@ -18,6 +18,11 @@ APP_NAME=demo-app
 # hadolint and check-jsonschema, installed by ci/linters.sh, lint the generated Docker and GitHub
 # files (ci/combos.sh).
 LINT_VENV=$WORK/lint
+# moto's S3 server (ci/s3.sh), for the uploads' S3 tests: where it is installed, where it listens,
+# and the bucket it holds.
+S3_VENV=$WORK/s3
+S3_ENDPOINT=http://127.0.0.1:9310
+S3_BUCKET=uploads-test
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 warn() { printf '\033[1;33m%s\033[0m\n' "$*" >&2; }

@@ -31,6 +31,9 @@ use crate::{
 {%- else %}
     session,
 {%- endif %}
+{%- if uploads %}
+    uploads::Storage,
+{%- endif %}
 };
 {% if auth %}
 /// How often idle rate-limit counters are forgotten.
@@ -58,6 +61,10 @@ pub struct App {
     pub mailer: Mailer,
     /// Values worth keeping for a while: see [`crate::cache`].
     pub cache: Cache,
+{%- if uploads %}
+    /// Where uploaded files are kept: see [`crate::uploads`].
+    pub storage: Storage,
+{%- endif %}
 {%- if tasks %}
     /// Enqueues tasks for the worker (see [`crate::queue`]).
     pub tasks: Tasks,
@@ -174,6 +181,10 @@ impl Services {
         let cache = Cache::new(&config.cache)
             .await
             .context("could not set up the cache")?;
+{%- if uploads %}
+        let storage = Storage::from_config(&config.uploads.storage)
+            .context("could not set up the storage of uploads")?;
+{%- endif %}
 
 {%- if tasks %}
         let registry = tasks::registry();
@@ -194,6 +205,9 @@ impl Services {
 {%- endif %}
                 mailer,
                 cache,
+{%- if uploads %}
+                storage,
+{%- endif %}
 {%- if tasks %}
                 tasks,
 {%- endif %}

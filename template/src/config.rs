@@ -109,6 +109,9 @@ pub struct Config {
 {%- endif %}
     pub mail: MailConfig,
     pub cache: CacheConfig,
+{%- if uploads %}
+    pub uploads: UploadsConfig,
+{%- endif %}
 {%- if tasks %}
     pub tasks: TasksConfig,
 {%- endif %}
@@ -285,6 +288,55 @@ pub struct CacheConfig {
     pub max_capacity_mb: u64,
 {%- endif %}
 }
+
+{%- if uploads %}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadsConfig {
+    /// Larger files get a 413.
+    pub max_file_bytes: u64,
+    /// MIME types, as found in a file's first bytes.
+    pub allowed_types: Vec<String>,
+    pub storage: StorageConfig,
+}
+
+impl UploadsConfig {
+    /// The body limit of the upload route: the largest file, plus room for the form around it.
+    pub fn request_limit_bytes(&self) -> usize {
+        usize::try_from(self.max_file_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_add(64 * 1024)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    pub backend: StorageBackend,
+    pub local_dir: PathBuf,
+    pub s3: S3Config,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    Local,
+    S3,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    pub bucket: String,
+    pub prefix: String,
+    pub region: String,
+    pub endpoint: String,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+    pub allow_http: bool,
+}
+{%- endif %}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -480,6 +532,27 @@ impl Config {
                 auth.rate_limit.per_email_and_ip_per_minute > 0
                     && auth.rate_limit.per_ip_per_3_minutes > 0,
                 "auth.rate_limit values must be above 0",
+            ),
+{%- endif %}
+{%- if uploads %}
+            (
+                self.uploads.max_file_bytes > 0,
+                "uploads.max_file_bytes must be above 0",
+            ),
+            (
+                !self.uploads.allowed_types.is_empty()
+                    && self
+                        .uploads
+                        .allowed_types
+                        .iter()
+                        .all(|mime| infer::is_mime_supported(mime)),
+                "uploads.allowed_types must list MIME types that can be recognised by their \
+                 content, such as \"image/png\" (see the `infer` crate's list)",
+            ),
+            (
+                self.uploads.storage.backend != StorageBackend::S3
+                    || !self.uploads.storage.s3.bucket.is_empty(),
+                "uploads.storage.s3.bucket is needed with uploads.storage.backend = \"s3\"",
             ),
 {%- endif %}
             (

@@ -7,7 +7,9 @@
 //! - [`CsrfToken`], an extractor, gives the session's token (made on first use); forms render it
 //!   as a hidden field named [`FIELD`], and the layout hands it to htmx as the [`HEADER`] header;
 //! - [`verify`], a middleware on the page routes, refuses any POST, PUT, PATCH or DELETE that does
-//!   not carry it, with a 403 that asks to reload the page.
+//!   not carry it, with a 403 that asks to reload the page. A multipart form (a file upload)
+//!   carries it in its action's query string, [`with_token`], as its body is not read ahead of
+//!   the handler.
 //!
 //! Signing in and out replaces the token (`crate::auth::session`).
 
@@ -81,8 +83,16 @@ pub async fn forget_token(session: &Session) -> Result<(), AppError> {
         .map_err(store)
 }
 
-/// Middleware: unsafe methods must carry the session's token, in the [`HEADER`] header or, for
-/// a URL-encoded form, in the [`FIELD`] field.
+/// `action` with the token in its query string, for a multipart form's `action`.
+pub fn with_token(action: impl std::fmt::Display, token: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair(FIELD, token)
+        .finish();
+    format!("{action}?{query}")
+}
+
+/// Middleware: unsafe methods must carry the session's token, in the [`HEADER`] header, in the
+/// [`FIELD`] field of a URL-encoded form, or in the query string of a multipart form.
 pub async fn verify(session: Session, request: Request, next: Next) -> Result<Response, AppError> {
     if matches!(
         *request.method(),
@@ -115,12 +125,20 @@ async fn sent_token(request: Request) -> Result<(Request, Option<String>), AppEr
         let token = token.to_owned();
         return Ok((request, Some(token)));
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default();
+    if content_type.starts_with("multipart/form-data") {
+        // A file upload streams its body to storage in the handler, so it is not read here: the
+        // form carries the token in its action's query string instead (`?csrf_token=…`).
+        let token = form_urlencoded::parse(request.uri().query().unwrap_or_default().as_bytes())
+            .find(|(name, _)| name == FIELD)
+            .map(|(_, value)| value.into_owned());
+        return Ok((request, token));
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Ok((request, None));
     }
     let (parts, body) = request.into_parts();

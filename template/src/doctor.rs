@@ -8,6 +8,9 @@
 //! - the HTTPS certificate and key, when the app serves HTTPS itself;
 //! - the database: can it connect, are migrations pending;
 //! - the cache: does a value put in it come back;
+{%- if uploads %}
+//! - the uploads' storage: can an object be written, read back and deleted;
+{%- endif %}
 //! - the SMTP server: does it answer and accept the credentials.
 //!
 //! Each problem comes with its fix. Outside production, what production would refuse is only a
@@ -19,10 +22,17 @@ use secrecy::ExposeSecret as _;
 
 use crate::{
     cache::{Cache, Put},
+{%- if uploads %}
+    config::{Config, Environment, LogFormat, MailTransport, Problem, StorageBackend},
+{%- else %}
     config::{Config, Environment, LogFormat, MailTransport, Problem},
+{%- endif %}
     db::{self, Backend},
     mail::Mailer,
     server,
+{%- if uploads %}
+    uploads::Storage,
+{%- endif %}
 };
 
 /// What one check found.
@@ -65,7 +75,7 @@ impl Process {
     }
 }
 
-/// Runs every check. The slow ones (database, cache, SMTP) wait at most their timeouts.
+/// Runs every check. The slow ones (database, cache, {% if uploads %}storage, {% endif %}SMTP) wait at most their timeouts.
 pub async fn examine(config: &Config, process: &Process) -> Vec<Finding> {
     let production = config.environment == Environment::Production;
     let mut findings = Vec::new();
@@ -87,6 +97,9 @@ pub async fn examine(config: &Config, process: &Process) -> Vec<Finding> {
     findings.push(https(config).await);
     findings.extend(database(config).await);
     findings.push(cache(config).await);
+{%- if uploads %}
+    findings.push(storage(config).await);
+{%- endif %}
     findings.push(mail(config).await);
     findings
 }
@@ -313,6 +326,30 @@ async fn cache(config: &Config) -> Finding {
         )),
     }
 }
+{%- if uploads %}
+
+/// Writes, reads back and deletes an object where uploads are stored.
+async fn storage(config: &Config) -> Finding {
+    let storage = &config.uploads.storage;
+    let round_trip = async { Storage::from_config(storage)?.check().await };
+    let outcome = tokio::time::timeout(Duration::from_secs(20), round_trip)
+        .await
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("no answer from the storage within 20 s")));
+    let place = match storage.backend {
+        StorageBackend::Local => format!("the folder {}", storage.local_dir.display()),
+        StorageBackend::S3 => format!("the S3 bucket {}", storage.s3.bucket),
+    };
+    match outcome {
+        Ok(()) => Finding::ok("uploads", format!("{place} can be written and read")),
+        Err(error) => Finding::problem(Problem::new(
+            "uploads.storage",
+            format!("{place}: {}", describe(&error)),
+            "check the [uploads.storage] settings (APP_UPLOADS__STORAGE__…): the folder must be \
+             writable by the app; the bucket must exist and the credentials may write to it",
+        )),
+    }
+}
+{%- endif %}
 
 /// Connects to the SMTP server and signs in, as sending would.
 async fn mail(config: &Config) -> Finding {

@@ -4,5 +4,8 @@
 //! changes) and plain functions over it. The tables themselves are created by the migrations in
 //! `migration/src/`.
 
+{% if uploads -%}
+pub mod file;
+{% endif -%}
 pub mod user;
 pub mod user_token;

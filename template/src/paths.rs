@@ -88,6 +88,27 @@ pub struct AccountPassword;
 #[typed_path("/account/email")]
 pub struct AccountEmail;
 {% endif %}
+{%- if uploads %}
+// Uploads (`crate::routes::files`). A file's key is random: its URL cannot be guessed.
+/// The signed-in user's files: the list (GET) and the upload form (POST).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/files")]
+pub struct Files;
+
+/// Downloads a file.
+#[derive(Debug, Clone, TypedPath, serde::Deserialize)]
+#[typed_path("/files/{key}")]
+pub struct File {
+    pub key: String,
+}
+
+/// Deletes a file (POST).
+#[derive(Debug, Clone, TypedPath, serde::Deserialize)]
+#[typed_path("/files/{key}/delete")]
+pub struct DeleteFile {
+    pub key: String,
+}
+{% endif %}
 // Development tools, routed in development only
 /// The outbox: every email the app "sent" (`mail.transport = "outbox"`).
 #[derive(Debug, Clone, Copy, TypedPath)]

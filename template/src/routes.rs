@@ -7,13 +7,16 @@
 {%- else %}
 //! | [`pages`] | HTML pages | sessions, flash messages, CSRF token check |
 {%- endif %}
+{%- if uploads %}
+//! | [`files`] | `/files…` | as pages, with room in the body size limit for the largest upload |
+{%- endif %}
 //! | [`dev`] | `/dev/mail` | as pages; development only |
 //! | [`health`] | `/health`, `/ready` | none: probes stay cheap |
 //! | static files | `/static/…` ([`crate::assets`]) | long-lived caching |
 //!
 //! Around all of them, outermost first: request id → logging span → security headers →
-//! compression → error pages → cross-site request refusal → timeout → body size limit → panic
-//! catcher.
+//! compression → error pages → cross-site request refusal → timeout → panic catcher. Request
+//! bodies are read under their group's size limit: `server.body_limit_bytes` for pages.
 //!
 //! To add a page: a path type in [`crate::paths`], a handler in [`pages`] taking that type first,
 //! and one `.get(handler)` line in its `routes()`.
@@ -24,6 +27,9 @@ pub mod auth;
 {% endif -%}
 pub mod contact;
 pub mod dev;
+{% if uploads -%}
+pub mod files;
+{% endif -%}
 pub mod health;
 pub mod pages;
 mod table;
@@ -71,25 +77,34 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
     let config = &state.config;
     let dev_tools = config.environment == Environment::Development
         && config.mail.transport == MailTransport::Outbox;
-    let (pages, _) = pages_routes()
+    // Each group reads bodies under its own size limit, which is in place before the CSRF check
+    // reads a form.
+    let forms = pages_routes()
         .merge(if dev_tools {
             dev::routes()
         } else {
             Routes::new()
         })
         .merge(extra_pages)
+        .route_layer(from_fn(csrf::verify))
+        .layer(RequestBodyLimitLayer::new(config.server.body_limit_bytes));
+{%- if uploads %}
+    // Uploads: room for the largest file allowed and the form around it.
+    let forms = forms.merge(files::routes().route_layer(from_fn(csrf::verify)).layer(
+        RequestBodyLimitLayer::new(config.uploads.request_limit_bytes()),
+    ));
+{%- endif %}
+    let (pages, _) = forms
 {%- if auth %}
-        // Layers run bottom to top: the session is loaded first, then the flash messages, the
-        // CSRF check of form posts, and the signed-in user.
+        // Layers run bottom to top: the session is loaded first, then the flash messages and the
+        // signed-in user.
         .layer(from_fn_with_state(
             state.clone(),
             crate::auth::session::load_current_user,
         ))
 {%- else %}
-        // Layers run bottom to top: the session is loaded first, then the flash messages and the
-        // CSRF check of form posts.
+        // Layers run bottom to top: the session is loaded first, then the flash messages.
 {%- endif %}
-        .route_layer(from_fn(csrf::verify))
         .layer(MessagesManagerLayer)
         .layer(session::layer(
             &state.config,
@@ -131,11 +146,8 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
                     StatusCode::SERVICE_UNAVAILABLE,
                     state.config.server.request_timeout(),
                 ))
-                // One limit for every body, set in the configuration (axum's own default is off).
+                // Body limits are set per route group, above (axum's own default is off).
                 .layer(DefaultBodyLimit::disable())
-                .layer(RequestBodyLimitLayer::new(
-                    state.config.server.body_limit_bytes,
-                ))
                 .layer(CatchPanicLayer::custom(middleware::panic_response)),
         )
         .with_state(state);
@@ -158,6 +170,9 @@ fn live_reload() -> tower_livereload::LiveReloadLayer<fn(&axum::extract::Request
 /// Every route, for `app routes` and the tests.
 pub fn table() -> RouteTable {
     let (_, table) = pages_routes()
+{%- if uploads %}
+        .merge(files::routes())
+{%- endif %}
         .merge(health::routes())
         .merge(static_files())
         .into_parts();

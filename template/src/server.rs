@@ -145,11 +145,16 @@ pub async fn serve_tls(
     .await
 }
 
+/// Makes ring the process's cryptography provider for rustls, which the TLS server and clients
+/// that do not bring their own (the S3 client of uploads) need. ring is what every TLS client of
+/// the app (database, SMTP) already uses. Calling it again is harmless.
+pub fn use_ring_for_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Reads the certificate chain and private key (PEM files).
 pub async fn load_tls(config: &TlsConfig) -> anyhow::Result<RustlsConfig> {
-    // rustls needs one cryptography provider for the process: ring, the one every TLS client of
-    // the app (database, SMTP) already uses. Installing it again is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    use_ring_for_tls();
     RustlsConfig::from_pem_file(&config.cert_file, &config.key_file)
         .await
         .with_context(|| {

@@ -19,6 +19,9 @@ mod m20260201_000001_create_users;
 {%- if tasks %}
 mod m20260301_000001_create_tasks;
 {%- endif %}
+{%- if uploads %}
+mod m20260401_000001_create_files;
+{%- endif %}
 
 /// The app's migrations, oldest first.
 #[derive(Debug)]
@@ -35,6 +38,9 @@ impl MigratorTrait for Migrator {
 {%- endif %}
 {%- if tasks %}
             Box::new(m20260301_000001_create_tasks::Migration),
+{%- endif %}
+{%- if uploads %}
+            Box::new(m20260401_000001_create_files::Migration),
 {%- endif %}
         ]
 {%- else %}

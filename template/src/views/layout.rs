@@ -5,7 +5,11 @@ use leptos::prelude::*;
 {% if auth -%}
 use crate::{
     assets, csrf,
+{%- if uploads %}
+    paths::{About, Account, Contact, Files, Home, Register, SignIn, SignOut},
+{%- else %}
     paths::{About, Account, Contact, Home, Register, SignIn, SignOut},
+{%- endif %}
     views::components::{
         flash::{Flash, FlashMessages},
         form::CsrfField,
@@ -80,6 +84,9 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
                 <link rel="stylesheet" href=assets::url("/css/app.css") />
                 <link rel="icon" href=assets::url("/favicon.svg") type="image/svg+xml" />
                 <script src=assets::url("/js/htmx.min.js") defer></script>
+{%- if uploads %}
+                <script src=assets::url("/js/upload-progress.js") defer></script>
+{%- endif %}
                 {cfg!(feature = "livereload")
                     .then(|| view! { <script src=assets::url("/js/dev-reload.js") defer></script> })}
             </head>
@@ -159,7 +166,18 @@ fn AccountMenu(user_email: Option<String>, csrf: Option<String>, path: String) -
         (Some(email), Some(csrf)) => {
             let account = Account.to_string();
             let current = (account == path).then_some("page");
+{%- if uploads %}
+            let files = Files.to_string();
+            let files_current = (files == path).then_some("page");
+{%- endif %}
             view! {
+{%- if uploads %}
+                <li>
+                    <a href=files aria-current=files_current class:menu-active=files_current.is_some()>
+                        "Files"
+                    </a>
+                </li>
+{%- endif %}
                 <li>
                     <a href=account aria-current=current class:menu-active=current.is_some() title=email>
                         "Account"

@@ -9,4 +9,7 @@ pub mod auth;
 pub mod contact;
 pub mod dev_mail;
 pub mod error;
+{% if uploads -%}
+pub mod files;
+{% endif -%}
 pub mod home;

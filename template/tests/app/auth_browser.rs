@@ -88,7 +88,7 @@ async fn forgot_password_reset_from_the_outbox_then_sign_in_with_the_new_one() {
 
 /// The steps every account flow shares.
 impl Browser {
-    async fn fill(&self, selector: &str, value: &str) {
+    pub async fn fill(&self, selector: &str, value: &str) {
         let field = self.wait_for(selector).await;
         field.clear().await.expect("cleared");
         field.send_keys(value).await.expect("typed");
@@ -103,14 +103,14 @@ impl Browser {
             .expect("clicked");
     }
 
-    async fn sign_in(&self, email: &str, password: &str) {
+    pub async fn sign_in(&self, email: &str, password: &str) {
         self.visit("/login").await;
         self.fill("input[name=email]", email).await;
         self.fill("input[name=password]", password).await;
         self.submit().await;
     }
 
-    async fn wait_for_signed_in(&self) {
+    pub async fn wait_for_signed_in(&self) {
         self.wait_for("header a[href='/account']").await;
     }
 

@@ -15,7 +15,7 @@ use std::{fmt::Display, path::Path, sync::Once};
 
 use axum::response::Response;
 use axum_extra::routing::TypedPath;
-use axum_test::{TestResponse, TestServer};
+use axum_test::{TestResponse, TestServer, TestServerBuilder};
 use leptos::prelude::*;
 use scraper::{ElementRef, Html, Selector};
 use sea_orm::DatabaseConnection;
@@ -51,6 +51,10 @@ pub struct TestApp {
     services: Option<Services>,
     /// `None` for a second client of another test's app, which owns the database.
     database: Option<TestDatabase>,
+{%- if uploads %}
+    /// The folder of uploaded files, deleted with the app (`None` for a second client).
+    _uploads: Option<TempDir>,
+{%- endif %}
 }
 
 impl TestApp {
@@ -79,6 +83,10 @@ impl TestApp {
         config.database.url = SecretString::from(database.url.clone());
         let (smtp_port, mail) = smtp::start().await;
         config.mail.smtp.port = smtp_port;
+{%- if uploads %}
+        let uploads = tempfile::tempdir().expect("a temporary folder");
+        config.uploads.storage.local_dir = uploads.path().to_owned();
+{%- endif %}
         configure(&mut config);
 
         let services = Services::start(config).await.expect("the app starts");
@@ -94,6 +102,9 @@ impl TestApp {
             mail,
             services: Some(services),
             database: Some(database),
+{%- if uploads %}
+            _uploads: Some(uploads),
+{%- endif %}
         }
     }
 
@@ -109,9 +120,19 @@ impl TestApp {
     /// Another browser on the same app: its own cookies, the same database and mail (and the app's
     /// own routes only, without the test's extra ones).
     pub fn second_client(&self) -> Self {
-        let server = TestServer::builder()
+        self.client_with(TestServer::builder().mock_transport())
+    }
+
+    /// Another browser that reaches the app over a real socket (a free port of 127.0.0.1), where
+    /// a large request body arrives in pieces, as it does in production; other clients hand the
+    /// router each body whole.
+    pub fn socket_client(&self) -> Self {
+        self.client_with(TestServer::builder().http_transport())
+    }
+
+    fn client_with(&self, builder: TestServerBuilder) -> Self {
+        let server = builder
             .save_cookies()
-            .mock_transport()
             .build(routes::router(self.state.clone()));
         Self {
             server,
@@ -119,6 +140,9 @@ impl TestApp {
             mail: self.mail.clone(),
             services: None,
             database: None,
+{%- if uploads %}
+            _uploads: None,
+{%- endif %}
         }
     }
 

@@ -37,6 +37,10 @@ mod sessions;
 mod tasks;
 mod tasks_worker;
 {%- endif %}
+{%- if uploads %}
+mod uploads;
+mod uploads_s3;
+{%- endif %}
 {%- if ci == "github" %}
 mod workflow;
 {%- endif %}
