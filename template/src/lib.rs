@@ -36,6 +36,10 @@ pub mod auth;
 {%- endif %}
 /// Emails written as leptos components, sent over SMTP or kept in a development outbox.
 pub mod mail;
+{%- if admin %}
+/// The admin area: every registered table listed, searched and edited from its sea-orm metadata.
+pub mod admin;
+{%- endif %}
 {%- if uploads %}
 /// File uploads: checked while they stream in, kept on disk or in an S3 bucket.
 pub mod uploads;

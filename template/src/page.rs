@@ -28,7 +28,11 @@ use crate::{
     views::{
         self,
         components::flash::{Flash, FlashLevel, FlashMessages},
+{%- if auth %}
+        layout::{Layout, LayoutData, SignedIn},
+{%- else %}
         layout::{Layout, LayoutData},
+{%- endif %}
     },
 };
 
@@ -146,7 +150,10 @@ impl Page {
             path,
             flashes,
 {%- if auth %}
-            user_email: user.map(|user| user.email.clone()),
+            user: user.map(|user| SignedIn {
+                email: user.email.clone(),
+                is_admin: user.is_admin,
+            }),
 {%- endif %}
             csrf,
         };

@@ -88,6 +88,86 @@ pub struct AccountPassword;
 #[typed_path("/account/email")]
 pub struct AccountEmail;
 {% endif %}
+{%- if admin %}
+// The admin area (`crate::routes::admin`), for administrators only. `resource` is a key of
+// `crate::admin::resources` (`users`), `id` a row's primary key.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/admin")]
+pub struct AdminDashboard;
+
+/// Empties the cache (POST).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/admin/cache/flush")]
+pub struct AdminFlushCache;
+
+/// A table's rows (GET), and a new row (POST).
+#[derive(Debug, Clone, TypedPath, serde::Deserialize)]
+#[typed_path("/admin/{resource}")]
+pub struct AdminList {
+    pub resource: String,
+}
+
+/// The form for a new row.
+#[derive(Debug, Clone, TypedPath, serde::Deserialize)]
+#[typed_path("/admin/{resource}/new")]
+pub struct AdminNew {
+    pub resource: String,
+}
+
+/// One row (GET), and its changes (POST).
+#[derive(Debug, Clone, TypedPath, serde::Deserialize)]
+#[typed_path("/admin/{resource}/{id}")]
+pub struct AdminRow {
+    pub resource: String,
+    pub id: i64,
+}
+
+/// The form for changing a row.
+#[derive(Debug, Clone, TypedPath, serde::Deserialize)]
+#[typed_path("/admin/{resource}/{id}/edit")]
+pub struct AdminEdit {
+    pub resource: String,
+    pub id: i64,
+}
+
+/// Asks to confirm (GET), then deletes (POST).
+#[derive(Debug, Clone, TypedPath, serde::Deserialize)]
+#[typed_path("/admin/{resource}/{id}/delete")]
+pub struct AdminDelete {
+    pub resource: String,
+    pub id: i64,
+}
+
+/// Runs an action of the table on the row (POST).
+#[derive(Debug, Clone, TypedPath, serde::Deserialize)]
+#[typed_path("/admin/{resource}/{id}/actions/{action}")]
+pub struct AdminAction {
+    pub resource: String,
+    pub id: i64,
+    pub action: String,
+}
+{%- if tasks %}
+
+/// The task monitor (`crate::routes::task_monitor`).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/admin/tasks")]
+pub struct AdminTasks;
+
+/// Runs a failed task again (POST).
+#[derive(Debug, Clone, Copy, TypedPath, serde::Deserialize)]
+#[typed_path("/admin/tasks/{id}/retry")]
+pub struct AdminRetryTask {
+    pub id: i64,
+}
+
+/// Deletes a task that is not running (POST).
+#[derive(Debug, Clone, Copy, TypedPath, serde::Deserialize)]
+#[typed_path("/admin/tasks/{id}/delete")]
+pub struct AdminDeleteTask {
+    pub id: i64,
+}
+{%- endif %}
+{% endif %}
 {%- if uploads %}
 // Uploads (`crate::routes::files`). A file's key is random: its URL cannot be guessed.
 /// The signed-in user's files: the list (GET) and the upload form (POST).

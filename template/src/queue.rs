@@ -16,6 +16,7 @@
 //! task to run again when its lease ends. Write handlers so that a repeat does no harm.
 
 pub mod entity;
+pub mod monitor;
 pub mod registry;
 pub mod retry;
 mod store;

@@ -7,6 +7,9 @@
 {%- else %}
 //! | [`pages`] | HTML pages | sessions, flash messages, CSRF token check |
 {%- endif %}
+{%- if admin %}
+//! | [`admin`]{% if tasks %}, [`task_monitor`]{% endif %} | `/admin…` | as pages; administrators only |
+{%- endif %}
 {%- if uploads %}
 //! | [`files`] | `/files…` | as pages, with room in the body size limit for the largest upload |
 {%- endif %}
@@ -23,6 +26,11 @@
 
 {% if auth -%}
 pub mod account;
+{% endif -%}
+{% if admin -%}
+pub mod admin;
+{% endif -%}
+{% if auth -%}
 pub mod auth;
 {% endif -%}
 pub mod contact;
@@ -32,6 +40,9 @@ pub mod files;
 {% endif -%}
 pub mod health;
 pub mod pages;
+{% if admin and tasks -%}
+pub mod task_monitor;
+{% endif -%}
 mod table;
 
 use axum::{
@@ -186,6 +197,12 @@ fn pages_routes() -> Routes<AppState> {
         .merge(contact::routes())
         .merge(auth::routes())
         .merge(account::routes())
+{%- if admin %}
+        .merge(admin::routes())
+{%- endif %}
+{%- if admin and tasks %}
+        .merge(task_monitor::routes())
+{%- endif %}
 }
 {%- else -%}
 /// The HTML pages: the site's own, the contact form.

@@ -8,7 +8,7 @@
 //! | guard | lets through | otherwise |
 //! |---|---|---|
 //! | [`RequireUser`] | a signed-in user | redirect to sign-in and back afterwards; 401 JSON for JSON requests |
-//! | [`RequireAdmin`] | a signed-in admin | as above when signed out; 403 when signed in |
+//! | [`RequireAdmin`] | a signed-in admin | 403, signed in or not: the admin area does not send visitors to a sign-in form |
 //! | [`RequireGuest`] | a visitor who is not signed in | redirect to the home page |
 //!
 //! They read the [`CurrentUser`] that `crate::auth::session::load_current_user` found.
@@ -109,8 +109,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequireAdmin {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match current_user(parts) {
             Some(user) if user.is_admin => Ok(Self(user)),
-            Some(_) => Err(Rejection::Forbidden),
-            None => Err(sign_in_required(parts)),
+            Some(_) | None => Err(Rejection::Forbidden),
         }
     }
 }

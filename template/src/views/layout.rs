@@ -5,11 +5,7 @@ use leptos::prelude::*;
 {% if auth -%}
 use crate::{
     assets, csrf,
-{%- if uploads %}
-    paths::{About, Account, Contact, Files, Home, Register, SignIn, SignOut},
-{%- else %}
     paths::{About, Account, Contact, Home, Register, SignIn, SignOut},
-{%- endif %}
     views::components::{
         flash::{Flash, FlashMessages},
         form::CsrfField,
@@ -34,6 +30,15 @@ pub const HTMX_CONFIG: &str = concat!(
     r#"{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true}]}"#,
 );
 
+{% if auth -%}
+/// Who is signed in, as the header shows them.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub email: String,
+    pub is_admin: bool,
+}
+
+{% endif -%}
 /// What the layout shows around the page content.
 #[derive(Debug, Clone)]
 pub struct LayoutData {
@@ -45,8 +50,8 @@ pub struct LayoutData {
     pub path: String,
     pub flashes: Vec<Flash>,
 {%- if auth %}
-    /// The signed-in user's email, if someone is signed in.
-    pub user_email: Option<String>,
+    /// Who is signed in, if anyone.
+    pub user: Option<SignedIn>,
 {%- endif %}
     /// The session's CSRF token, if the page has one: htmx sends it as a header.
     pub csrf: Option<String>,
@@ -60,7 +65,7 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
         path,
         flashes,
 {%- if auth %}
-        user_email,
+        user,
 {%- endif %}
         csrf,
     } = data;
@@ -93,7 +98,7 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
             <body class="flex min-h-screen flex-col bg-base-200 text-base-content" hx-boost="true" hx-headers=hx_headers>
                 <a href="#main" class="skip-link btn btn-primary btn-sm">"Skip to content"</a>
 {%- if auth %}
-                <Header app_name=app_name.clone() path=path user_email csrf />
+                <Header app_name=app_name.clone() path=path user csrf />
 {%- else %}
                 <Header app_name=app_name.clone() path=path />
 {%- endif %}
@@ -121,7 +126,7 @@ fn navigation() -> [(String, &'static str); 3] {
 fn Header(
     app_name: String,
     path: String,
-    user_email: Option<String>,
+    user: Option<SignedIn>,
     csrf: Option<String>,
 ) -> impl IntoView {
 {%- else -%}
@@ -151,7 +156,7 @@ fn Header(app_name: String, path: String) -> impl IntoView {
                         })
                         .collect_view()}
 {%- if auth %}
-                    <AccountMenu user_email csrf path=path.clone() />
+                    <AccountMenu user csrf path=path.clone() />
 {%- endif %}
                 </ul>
             </nav>
@@ -161,16 +166,29 @@ fn Header(app_name: String, path: String) -> impl IntoView {
 {% if auth %}
 /// Sign-in and registration links, or the account link and the sign-out button.
 #[component]
-fn AccountMenu(user_email: Option<String>, csrf: Option<String>, path: String) -> impl IntoView {
-    match (user_email, csrf) {
-        (Some(email), Some(csrf)) => {
+fn AccountMenu(user: Option<SignedIn>, csrf: Option<String>, path: String) -> impl IntoView {
+    match (user, csrf) {
+        (Some(user), Some(csrf)) => {
             let account = Account.to_string();
             let current = (account == path).then_some("page");
 {%- if uploads %}
-            let files = Files.to_string();
+            let files = crate::paths::Files.to_string();
             let files_current = (files == path).then_some("page");
 {%- endif %}
             view! {
+{%- if admin %}
+                {user.is_admin.then(|| {
+                    let admin = crate::paths::AdminDashboard.to_string();
+                    let current = path.starts_with(&admin).then_some("page");
+                    view! {
+                        <li>
+                            <a href=admin aria-current=current class:menu-active=current.is_some()>
+                                "Admin"
+                            </a>
+                        </li>
+                    }
+                })}
+{%- endif %}
 {%- if uploads %}
                 <li>
                     <a href=files aria-current=files_current class:menu-active=files_current.is_some()>
@@ -179,7 +197,7 @@ fn AccountMenu(user_email: Option<String>, csrf: Option<String>, path: String) -
                 </li>
 {%- endif %}
                 <li>
-                    <a href=account aria-current=current class:menu-active=current.is_some() title=email>
+                    <a href=account aria-current=current class:menu-active=current.is_some() title=user.email>
                         "Account"
                     </a>
                 </li>

@@ -2,6 +2,9 @@
 //! and renders it inside [`crate::views::layout::Layout`].
 
 pub mod about;
+{% if admin -%}
+pub mod admin;
+{% endif -%}
 {% if auth -%}
 pub mod account;
 pub mod auth;
@@ -13,3 +16,6 @@ pub mod error;
 pub mod files;
 {% endif -%}
 pub mod home;
+{% if admin and tasks -%}
+pub mod task_monitor;
+{% endif -%}

@@ -584,7 +584,7 @@ async fn admin_pages_are_for_admins_only() {
 
     app.get("/test/admin")
         .await
-        .assert_status(StatusCode::SEE_OTHER);
+        .assert_status(StatusCode::FORBIDDEN);
     app.sign_in("mo@example.com", PASSWORD).await;
     app.get("/test/admin")
         .await

@@ -122,6 +122,7 @@ impl TestApp {
     pub fn second_client(&self) -> Self {
         self.client_with(TestServer::builder().mock_transport())
     }
+{%- if uploads %}
 
     /// Another browser that reaches the app over a real socket (a free port of 127.0.0.1), where
     /// a large request body arrives in pieces, as it does in production; other clients hand the
@@ -129,6 +130,7 @@ impl TestApp {
     pub fn socket_client(&self) -> Self {
         self.client_with(TestServer::builder().http_transport())
     }
+{%- endif %}
 
     fn client_with(&self, builder: TestServerBuilder) -> Self {
         let server = builder

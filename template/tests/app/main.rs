@@ -11,6 +11,9 @@ const APP_BINARY: &str = env!("CARGO_BIN_EXE_{{project-name}}");
 mod helpers;
 mod smtp;
 
+{% if admin -%}
+mod admin;
+{% endif -%}
 {% if auth -%}
 mod auth;
 mod auth_browser;
@@ -33,6 +36,9 @@ mod pages;
 mod security;
 mod server;
 mod sessions;
+{%- if admin and tasks %}
+mod task_monitor;
+{%- endif %}
 {%- if tasks %}
 mod tasks;
 mod tasks_worker;

@@ -34,6 +34,13 @@ impl FormErrors {
         errors
     }
 
+    /// Adds a message for `field` (`""` for the whole form), after any it has.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.into());
+    }
+
     pub fn get(&self, field: &str) -> Option<String> {
         self.0.get(field).cloned()
     }

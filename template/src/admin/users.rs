@@ -1,0 +1,76 @@
+//! What an admin can do to a user besides editing the row: the actions of the `users` resource
+//! (see `crate::admin::resources`).
+
+use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, IntoActiveModel as _};
+use time::OffsetDateTime;
+
+use super::resource::ActionFuture;
+use crate::{
+    app::AppState,
+    auth::{session as auth_session, tokens},
+    error::AppError,
+    models::user,
+};
+
+/// The email address is taken as confirmed.
+pub fn verify(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
+    Box::pin(async move {
+        let user = find(app, id).await?;
+        if user.is_verified() {
+            return Ok(format!("{} was already verified.", user.email));
+        }
+        let email = user.email.clone();
+        let mut changed = user.into_active_model();
+        changed.email_verified_at = Set(Some(OffsetDateTime::now_utc()));
+        changed.updated_at = Set(OffsetDateTime::now_utc());
+        changed.update(&app.db).await?;
+        Ok(format!("{email} is verified."))
+    })
+}
+
+pub fn grant_admin(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
+    Box::pin(async move { set_admin(app, id, true).await })
+}
+
+/// Not for oneself: the last admin could lock everyone out.
+pub fn revoke_admin(app: &AppState, acting: i64, id: i64) -> ActionFuture<'_> {
+    Box::pin(async move {
+        if acting == id {
+            return Err(AppError::BadRequest(
+                "You cannot remove your own administrator role: ask another administrator."
+                    .to_owned(),
+            ));
+        }
+        set_admin(app, id, false).await
+    })
+}
+
+/// Ends every session of the user, and voids the links sent to them by email.
+pub fn sign_out_everywhere(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
+    Box::pin(async move {
+        let user = find(app, id).await?;
+        auth_session::revoke_all(&app.db, user.id, None).await?;
+        tokens::revoke_all(&app.db, user.id).await?;
+        Ok(format!("{} is signed out everywhere.", user.email))
+    })
+}
+
+async fn set_admin(app: &AppState, id: i64, admin: bool) -> Result<String, AppError> {
+    let user = find(app, id).await?;
+    let email = user.email.clone();
+    let mut changed = user.into_active_model();
+    changed.is_admin = Set(admin);
+    changed.updated_at = Set(OffsetDateTime::now_utc());
+    changed.update(&app.db).await?;
+    Ok(if admin {
+        format!("{email} is an administrator.")
+    } else {
+        format!("{email} is no longer an administrator.")
+    })
+}
+
+async fn find(app: &AppState, id: i64) -> Result<user::Model, AppError> {
+    user::find_by_id(&app.db, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
