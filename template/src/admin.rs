@@ -9,7 +9,7 @@
 //! - sensitive fields (password and token hashes) are never shown, and change only when a new
 //!   value is entered; a [`Widget::Password`] is hashed first;
 //! - actions do what editing cannot (`users`: mark verified, make or unmake an administrator,
-//!   sign out everywhere).
+//!   sign out everywhere, disable and enable).
 //!
 //! The pages are `crate::routes::admin`{% if tasks %}, and the task monitor `crate::routes::task_monitor`{% endif %}.
 
@@ -40,6 +40,7 @@ fn resources() -> Vec<Box<dyn Resource>> {
             .label(user::Column::PasswordHash, "Password")
             .label(user::Column::IsAdmin, "Administrator")
             .label(user::Column::EmailVerifiedAt, "Email verified at (UTC)")
+            .label(user::Column::DisabledAt, "Disabled at (UTC)")
             .timestamp(user::Column::CreatedAt, Timestamp::OnCreate)
             .timestamp(user::Column::UpdatedAt, Timestamp::OnUpdate)
             .action("verify", "Mark the email verified", users::verify)
@@ -49,7 +50,9 @@ fn resources() -> Vec<Box<dyn Resource>> {
                 "sign-out",
                 "Sign out everywhere",
                 users::sign_out_everywhere,
-            ),
+            )
+            .action("disable", "Disable", users::disable)
+            .action("enable", "Enable", users::enable),
     )]
 }
 

@@ -20,6 +20,8 @@ impl MigrationTrait for Migration {
                     .col(string(Users::PasswordHash))
                     .col(boolean(Users::IsAdmin).default(false))
                     .col(timestamp_with_time_zone_null(Users::EmailVerifiedAt))
+                    // Set by an administrator: the account cannot sign in until it is cleared.
+                    .col(timestamp_with_time_zone_null(Users::DisabledAt))
                     .col(timestamp_with_time_zone(Users::CreatedAt))
                     .col(timestamp_with_time_zone(Users::UpdatedAt))
                     .to_owned(),
@@ -115,6 +117,7 @@ enum Users {
     PasswordHash,
     IsAdmin,
     EmailVerifiedAt,
+    DisabledAt,
     CreatedAt,
     UpdatedAt,
 }

@@ -126,6 +126,18 @@ impl Field {
         matches!(self.widget, Widget::Boolean | Widget::Choice(_)) && !self.hidden
     }
 
+    /// The value a list filter (`?active=false`) compares this boolean or choice field with.
+    pub fn filter_value(&self, text: &str) -> Option<Value> {
+        match (&self.widget, text) {
+            (Widget::Boolean, "true") => Some(Value::Bool(Some(true))),
+            (Widget::Boolean, "false") => Some(Value::Bool(Some(false))),
+            (Widget::Choice(choices), _) if choices.iter().any(|choice| choice == text) => {
+                Some(Value::String(Some(text.to_owned())))
+            }
+            _ => None,
+        }
+    }
+
     /// The value as a person reads it.
     pub fn display(&self, value: &Value) -> String {
         if self.sensitive {

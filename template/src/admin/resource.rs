@@ -6,10 +6,10 @@ use std::{collections::BTreeMap, future::Future, pin::Pin};
 use async_trait::async_trait;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait as _, Condition, DatabaseConnection, DbErr,
-    EntityTrait, IdenStatic as _, IntoActiveModel, Iterable as _, ModelTrait as _, Order,
+    EntityTrait, IdenStatic as _, IntoActiveModel, Iterable as _, ModelTrait, Order,
     PaginatorTrait as _, PrimaryKeyToColumn as _, PrimaryKeyTrait, QueryFilter as _,
     QueryOrder as _, QuerySelect as _, RelationTrait as _, SqlErr, Value,
-    sea_query::{Expr, Func, LikeExpr, TableRef},
+    sea_query::{ArrayType, Expr, Func, LikeExpr, TableRef},
 };
 use secrecy::SecretString;
 
@@ -167,9 +167,11 @@ where
             .next()
             .expect("an entity has a primary key")
             .into_column();
+        let own_table = E::default().table_name();
+        // `belongs_to` relations: from a column of this table to another table.
         let references: Vec<(String, String)> = E::Relation::iter()
             .map(|relation| relation.def())
-            .filter(|def| def.is_owner)
+            .filter(|def| matches!(&def.from_tbl, TableRef::Table(table, _) if table.1.to_string() == own_table))
             .filter_map(|def| {
                 let sea_orm::Identity::Unary(column) = &def.from_col else {
                     return None;
@@ -192,6 +194,11 @@ where
                     def.is_unique(),
                 );
                 field.primary_key = column.as_str() == primary_key.as_str();
+                // Values the forms cannot build (chrono's times, decimals, UUIDs…) are shown,
+                // not edited.
+                if !is_editable_type(&<E::Model as ModelTrait>::get_value_type(*column)) {
+                    field.read_only = true;
+                }
                 if let Some((_, table)) = references.iter().find(|(c, _)| c == column.as_str()) {
                     field.widget = Widget::Reference {
                         table: table.clone(),
@@ -267,6 +274,31 @@ where
         self.actions.push(Action { name, label, run });
         self
     }
+}
+
+/// Whether [`Field::parse`] builds values of this Rust type: the `time` crate's for dates and
+/// times, as every model of the app uses.
+fn is_editable_type(value_type: &ArrayType) -> bool {
+    matches!(
+        value_type,
+        ArrayType::Bool
+            | ArrayType::TinyInt
+            | ArrayType::SmallInt
+            | ArrayType::Int
+            | ArrayType::BigInt
+            | ArrayType::TinyUnsigned
+            | ArrayType::SmallUnsigned
+            | ArrayType::Unsigned
+            | ArrayType::BigUnsigned
+            | ArrayType::Float
+            | ArrayType::Double
+            | ArrayType::String
+            | ArrayType::Bytes
+            | ArrayType::Json
+            | ArrayType::TimeDate
+            | ArrayType::TimeDateTime
+            | ArrayType::TimeDateTimeWithTimeZone
+    )
 }
 
 /// Escapes the wildcards of LIKE in what someone searches for.
@@ -345,10 +377,11 @@ where
         }
         for (column, field) in self.columns() {
             if let Some(value) = query.filters.get(field.name) {
-                match field.parse(Some(value)) {
-                    Ok(value) => select = select.filter(column.eq(value)),
-                    Err(_) => select = select.filter(Expr::val(false)),
-                }
+                select = match field.filter_value(value) {
+                    Some(value) => select.filter(column.eq(value)),
+                    // A value the column cannot hold matches nothing.
+                    None => select.filter(Expr::val(false)),
+                };
             }
         }
         let sorted = query.sort.as_ref().and_then(|(name, descending)| {
@@ -509,10 +542,18 @@ where
     }
 }
 
+/// The hash of a new password, or what is wrong with it (the same lengths as the sign-up form).
 async fn hash_password(app: &AppState, password: &str) -> Result<Result<Value, String>, AppError> {
-    let min = app.config.auth.password_min_chars;
-    if password.chars().count() < min {
+    let (min, max) = (
+        app.config.auth.password_min_chars,
+        app.config.auth.password_max_chars,
+    );
+    let length = password.chars().count();
+    if length < min {
         return Ok(Err(format!("At least {min} characters.")));
+    }
+    if length > max {
+        return Ok(Err(format!("At most {max} characters.")));
     }
     let hash = app.passwords.hash(&SecretString::from(password)).await?;
     Ok(Ok(Value::String(Some(hash))))

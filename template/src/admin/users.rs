@@ -45,6 +45,43 @@ pub fn revoke_admin(app: &AppState, acting: i64, id: i64) -> ActionFuture<'_> {
     })
 }
 
+/// The account can no longer sign in: its sessions end and its emailed links die. Not for
+/// oneself.
+pub fn disable(app: &AppState, acting: i64, id: i64) -> ActionFuture<'_> {
+    Box::pin(async move {
+        if acting == id {
+            return Err(AppError::BadRequest(
+                "You cannot disable your own account.".to_owned(),
+            ));
+        }
+        let user = find(app, id).await?;
+        if user.is_disabled() {
+            return Ok(format!("{} was already disabled.", user.email));
+        }
+        let email = user.email.clone();
+        let mut changed = user.into_active_model();
+        changed.disabled_at = Set(Some(OffsetDateTime::now_utc()));
+        changed.updated_at = Set(OffsetDateTime::now_utc());
+        changed.update(&app.db).await?;
+        auth_session::revoke_all(&app.db, id, None).await?;
+        tokens::revoke_all(&app.db, id).await?;
+        Ok(format!("{email} is disabled and signed out everywhere."))
+    })
+}
+
+/// The account may sign in again.
+pub fn enable(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
+    Box::pin(async move {
+        let user = find(app, id).await?;
+        let email = user.email.clone();
+        let mut changed = user.into_active_model();
+        changed.disabled_at = Set(None);
+        changed.updated_at = Set(OffsetDateTime::now_utc());
+        changed.update(&app.db).await?;
+        Ok(format!("{email} may sign in again."))
+    })
+}
+
 /// Ends every session of the user, and voids the links sent to them by email.
 pub fn sign_out_everywhere(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
     Box::pin(async move {

@@ -136,7 +136,7 @@ pub async fn refresh_fingerprint(session: &Session, user: &user::Model) -> Resul
 }
 
 /// Middleware: finds the signed-in user, if any, and puts a [`CurrentUser`] into the request. A
-/// session whose user is gone or whose password changed is signed out.
+/// session whose user is gone, disabled or whose password changed is signed out.
 pub async fn load_current_user(
     State(app): State<AppState>,
     session: Session,
@@ -159,8 +159,9 @@ async fn current_user(app: &AppState, session: &Session) -> Result<Option<Curren
         .await
         .map_err(session_error)?;
     let user = user::find_by_id(&app.db, user_id).await?;
-    let Some(user) = user.filter(|user| stored_fingerprint.as_deref() == Some(&fingerprint(user)))
-    else {
+    let Some(user) = user.filter(|user| {
+        !user.is_disabled() && stored_fingerprint.as_deref() == Some(&fingerprint(user))
+    }) else {
         sign_out(session).await?;
         return Ok(None);
     };

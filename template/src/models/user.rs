@@ -21,6 +21,8 @@ pub struct Model {
     pub is_admin: bool,
     /// When the user proved they own `email`; `None` until then, and again after a change of email.
     pub email_verified_at: Option<OffsetDateTime>,
+    /// When an administrator disabled the account; `None` while it may sign in.
+    pub disabled_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -40,6 +42,7 @@ impl fmt::Debug for Model {
             .field("password_hash", &"[redacted]")
             .field("is_admin", &self.is_admin)
             .field("email_verified_at", &self.email_verified_at)
+            .field("disabled_at", &self.disabled_at)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .finish()
@@ -49,6 +52,10 @@ impl fmt::Debug for Model {
 impl Model {
     pub fn is_verified(&self) -> bool {
         self.email_verified_at.is_some()
+    }
+
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
     }
 }
 
@@ -86,6 +93,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser) -> Result<Model, Db
         password_hash: Set(new.password_hash),
         is_admin: Set(new.is_admin),
         email_verified_at: Set(new.verified.then_some(now)),
+        disabled_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

@@ -2,10 +2,8 @@
 //! state, the failed, running and scheduled ones, and a failed task run again or deleted.
 
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, QuerySelect as _,
-    sea_query::{Expr, ExprTrait as _},
+    ActiveValue::Set, ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _,
 };
 
 use super::{
@@ -31,23 +29,30 @@ pub struct QueueCounts {
 
 /// Every queue that holds tasks, by name.
 pub async fn counts(db: &DatabaseConnection) -> Result<Vec<QueueCounts>, DbErr> {
-    let now = now_ms();
-    // (queue, state, waiting for a later time, how many)
-    let rows: Vec<(String, String, bool, i64)> = Tasks::find()
+    let by_state: Vec<(String, String, i64)> = Tasks::find()
         .select_only()
         .column(Column::Queue)
         .column(Column::State)
-        .column_as(Expr::col(Column::RunAt).gt(now), "later")
         .column_as(Column::Id.count(), "count")
         .group_by(Column::Queue)
         .group_by(Column::State)
-        .group_by(Expr::col(Column::RunAt).gt(now))
         .order_by_asc(Column::Queue)
         .into_tuple()
         .all(db)
         .await?;
+    // Of the ready ones, those waiting for a later time.
+    let scheduled: Vec<(String, i64)> = Tasks::find()
+        .select_only()
+        .column(Column::Queue)
+        .column_as(Column::Id.count(), "count")
+        .filter(Column::State.eq(state::READY))
+        .filter(Column::RunAt.gt(now_ms()))
+        .group_by(Column::Queue)
+        .into_tuple()
+        .all(db)
+        .await?;
     let mut queues: Vec<QueueCounts> = Vec::new();
-    for (queue, task_state, later, count) in rows {
+    for (queue, task_state, count) in by_state {
         if queues.last().is_none_or(|last| last.queue != queue) {
             queues.push(QueueCounts {
                 queue: queue.clone(),
@@ -56,12 +61,17 @@ pub async fn counts(db: &DatabaseConnection) -> Result<Vec<QueueCounts>, DbErr> 
         }
         let counts = queues.last_mut().expect("pushed above");
         match task_state.as_str() {
-            state::READY if later => counts.scheduled += count,
             state::READY => counts.due += count,
             state::RUNNING => counts.running += count,
             state::DONE => counts.done += count,
             state::FAILED => counts.failed += count,
             _ => {}
+        }
+    }
+    for (queue, later) in scheduled {
+        if let Some(counts) = queues.iter_mut().find(|counts| counts.queue == queue) {
+            counts.scheduled = later;
+            counts.due -= later;
         }
     }
     Ok(queues)

@@ -10,6 +10,7 @@ use axum::{
 };
 use axum_messages::Messages;
 use leptos::prelude::*;
+use sea_orm::EntityName as _;
 
 use super::Routes;
 use crate::{
@@ -19,6 +20,7 @@ use crate::{
     csrf::CsrfToken,
     error::AppError,
     htmx,
+    models::user,
     page::Page,
     paths,
     views::{
@@ -511,7 +513,8 @@ async fn delete(
 ) -> Result<Response, AppError> {
     let (resource, values) = row(&app, &key, id).await?;
     let title = resource.title_of(id, &values);
-    if resource.table() == "users" && id == admin.id {
+    // An administrator deleting their own account could leave the app with none.
+    if resource.table() == user::Entity.table_name() && id == admin.id {
         messages.error("You cannot delete your own account here.");
         return Ok(htmx::redirect(page.hx(), row_href(&key, id)));
     }

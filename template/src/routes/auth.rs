@@ -270,6 +270,13 @@ async fn sign_in(
             return Ok(render_sign_in(page, csrf, state, next));
         }
     };
+    if user.is_disabled() {
+        state.errors = FormErrors::one(
+            "",
+            "This account is disabled. Contact the site's owner to have it enabled again.",
+        );
+        return Ok(render_sign_in(page, csrf, state, next));
+    }
     if !user.is_verified() {
         state.errors = FormErrors::one(
             "",

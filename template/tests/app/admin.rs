@@ -408,7 +408,7 @@ async fn delete_asks_first_and_refuses_the_admins_own_account() {
 }
 
 #[tokio::test]
-async fn user_actions_verify_grant_revoke_and_sign_out_everywhere() {
+async fn user_actions_verify_grant_revoke_sign_out_disable_and_enable() {
     let (app, admin) = as_admin().await;
     let ann = app.create_user("ann@example.com", PASSWORD, false).await;
     let ann_browser = app.second_client();
@@ -459,6 +459,28 @@ async fn user_actions_verify_grant_revoke_and_sign_out_everywhere() {
         .get("/account")
         .await
         .assert_status(StatusCode::SEE_OTHER);
+
+    // Disabled: signed out, and refused at the sign-in form until enabled again.
+    ann_browser.sign_in("ann@example.com", PASSWORD).await;
+    app.post_with_token(act("disable", ann.id), &token, &[])
+        .await;
+    assert!(find_user(&app, "ann@example.com").await.is_disabled());
+    ann_browser
+        .get("/account")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let refused = ann_browser.sign_in("ann@example.com", PASSWORD).await;
+    assert!(text_of(&html(&refused), "[role=alert]").contains("This account is disabled"));
+    app.post_with_token(act("disable", admin), &token, &[])
+        .await;
+    assert!(!find_user(&app, "root@example.com").await.is_disabled());
+    app.post_with_token(act("enable", ann.id), &token, &[])
+        .await;
+    ann_browser
+        .sign_in("ann@example.com", PASSWORD)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    ann_browser.get("/account").await.assert_status_ok();
 
     app.post_with_token(act("no-such-action", ann.id), &token, &[])
         .await

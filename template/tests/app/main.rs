@@ -13,6 +13,7 @@ mod smtp;
 
 {% if admin -%}
 mod admin;
+mod admin_resource;
 {% endif -%}
 {% if auth -%}
 mod auth;
