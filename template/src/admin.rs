@@ -33,27 +33,33 @@ use crate::models::user;
 /// Box::new(Admin::<post::Entity>::new("posts", "Posts").title(post::Column::Title)),
 /// ```
 fn resources() -> Vec<Box<dyn Resource>> {
-    vec![Box::new(
-        Admin::<user::Entity>::new("users", "Users")
-            .title(user::Column::Email)
-            .widget(user::Column::PasswordHash, Widget::Password)
-            .label(user::Column::PasswordHash, "Password")
-            .label(user::Column::IsAdmin, "Administrator")
-            .label(user::Column::EmailVerifiedAt, "Email verified at (UTC)")
-            .label(user::Column::DisabledAt, "Disabled at (UTC)")
-            .timestamp(user::Column::CreatedAt, Timestamp::OnCreate)
-            .timestamp(user::Column::UpdatedAt, Timestamp::OnUpdate)
-            .action("verify", "Mark the email verified", users::verify)
-            .action("grant-admin", "Make administrator", users::grant_admin)
-            .action("revoke-admin", "Remove administrator", users::revoke_admin)
-            .action(
-                "sign-out",
-                "Sign out everywhere",
-                users::sign_out_everywhere,
-            )
-            .action("disable", "Disable", users::disable)
-            .action("enable", "Enable", users::enable),
-    )]
+    vec![
+        // One line per table.
+        Box::new(accounts()),
+    ]
+}
+
+/// The users, with what an administrator does to accounts besides editing them.
+fn accounts() -> Admin<user::Entity> {
+    Admin::<user::Entity>::new("users", "Users")
+        .title(user::Column::Email)
+        .widget(user::Column::PasswordHash, Widget::Password)
+        .label(user::Column::PasswordHash, "Password")
+        .label(user::Column::IsAdmin, "Administrator")
+        .label(user::Column::EmailVerifiedAt, "Email verified at (UTC)")
+        .label(user::Column::DisabledAt, "Disabled at (UTC)")
+        .timestamp(user::Column::CreatedAt, Timestamp::OnCreate)
+        .timestamp(user::Column::UpdatedAt, Timestamp::OnUpdate)
+        .action("verify", "Mark the email verified", users::verify)
+        .action("grant-admin", "Make administrator", users::grant_admin)
+        .action("revoke-admin", "Remove administrator", users::revoke_admin)
+        .action(
+            "sign-out",
+            "Sign out everywhere",
+            users::sign_out_everywhere,
+        )
+        .action("disable", "Disable", users::disable)
+        .action("enable", "Enable", users::enable)
 }
 
 /// The admin area's pages besides the tables, for the sidebar: (label, URL).
