@@ -6,7 +6,7 @@ use std::{collections::BTreeMap, future::Future, pin::Pin};
 use async_trait::async_trait;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait as _, Condition, DatabaseConnection, DbErr,
-    EntityTrait, IdenStatic as _, IntoActiveModel, Iterable as _, ModelTrait, Order,
+    EntityTrait, IdenStatic as _, Identity, IntoActiveModel, Iterable as _, ModelTrait, Order,
     PaginatorTrait as _, PrimaryKeyToColumn as _, PrimaryKeyTrait, QueryFilter as _,
     QueryOrder as _, QuerySelect as _, RelationTrait as _, SqlErr, Value,
     sea_query::{ArrayType, Expr, Func, LikeExpr, TableRef},
@@ -61,6 +61,19 @@ impl ListQuery {
             }
         }
         query
+    }
+}
+
+impl ListQuery {
+    /// The `sort` parameter of this order: `email`, or `-email` for the reverse.
+    pub fn sort_param(&self) -> Option<String> {
+        self.sort.as_ref().map(|(name, descending)| {
+            if *descending {
+                format!("-{name}")
+            } else {
+                name.clone()
+            }
+        })
     }
 }
 
@@ -171,15 +184,12 @@ where
         // `belongs_to` relations: from a column of this table to another table.
         let references: Vec<(String, String)> = E::Relation::iter()
             .map(|relation| relation.def())
-            .filter(|def| matches!(&def.from_tbl, TableRef::Table(table, _) if table.1.to_string() == own_table))
+            .filter(|def| table_name(&def.from_tbl).as_deref() == Some(own_table))
             .filter_map(|def| {
-                let sea_orm::Identity::Unary(column) = &def.from_col else {
+                let Identity::Unary(column) = &def.from_col else {
                     return None;
                 };
-                let TableRef::Table(table, _) = &def.to_tbl else {
-                    return None;
-                };
-                Some((column.to_string(), table.1.to_string()))
+                Some((column.to_string(), table_name(&def.to_tbl)?))
             })
             .collect();
         let columns: Vec<E::Column> = E::Column::iter().collect();
@@ -273,6 +283,14 @@ where
     pub fn action(mut self, name: &'static str, label: &'static str, run: ActionFn) -> Self {
         self.actions.push(Action { name, label, run });
         self
+    }
+}
+
+/// The name of a plain table reference.
+fn table_name(table: &TableRef) -> Option<String> {
+    match table {
+        TableRef::Table(name, _) => Some(name.1.to_string()),
+        _ => None,
     }
 }
 

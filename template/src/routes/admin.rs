@@ -192,11 +192,7 @@ async fn list(
         }
         .to_string(),
         search: query.search.clone(),
-        sort: query
-            .sort
-            .as_ref()
-            .map(|(name, descending)| format!("{}{name}", if *descending { "-" } else { "" }))
-            .unwrap_or_default(),
+        sort: query.sort_param().unwrap_or_default(),
         searchable: fields.iter().any(Field::is_searchable),
         filters,
         columns,
@@ -244,11 +240,8 @@ fn query_string(query: &ListQuery) -> String {
     if !query.search.is_empty() {
         out.append_pair("q", &query.search);
     }
-    if let Some((name, descending)) = &query.sort {
-        out.append_pair(
-            "sort",
-            &format!("{}{name}", if *descending { "-" } else { "" }),
-        );
+    if let Some(sort) = query.sort_param() {
+        out.append_pair("sort", &sort);
     }
     for (name, value) in &query.filters {
         out.append_pair(name, value);
