@@ -20,7 +20,6 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use subtle::ConstantTimeEq as _;
 use tower_sessions::Session;
 
@@ -43,10 +42,7 @@ impl CsrfToken {
         if let Some(token) = session.get::<String>(SESSION_KEY).await.map_err(store)? {
             return Ok(Self(token));
         }
-        let mut bytes = [0_u8; 32];
-        getrandom::fill(&mut bytes)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("no randomness for a token: {e}")))?;
-        let token = URL_SAFE_NO_PAD.encode(bytes);
+        let token = crate::random::token::<32>()?;
         session.insert(SESSION_KEY, &token).await.map_err(store)?;
         Ok(Self(token))
     }

@@ -66,6 +66,8 @@ pub mod error;
 pub mod htmx;
 /// The token every form carries against cross-site request forgery.
 pub mod csrf;
+/// Values no one can guess: tokens, keys, salts.
+pub mod random;
 /// Static files: embedded in release builds, served with content-hashed URLs.
 pub mod assets;
 

@@ -15,8 +15,6 @@ mod names;
 mod receive;
 mod storage;
 
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-
 pub use self::{
     names::{clean_file_name, content_disposition},
     receive::{Received, Rejected, Rules, receive},
@@ -26,7 +24,5 @@ pub use self::{
 /// A new random object key: 128 bits, URL-safe (22 characters), so keys cannot be guessed from
 /// one another.
 pub fn new_key() -> anyhow::Result<String> {
-    let mut bytes = [0_u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for a key: {e}"))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    crate::random::token::<16>()
 }

@@ -14,7 +14,9 @@ use sea_orm::{
 use secrecy::SecretString;
 
 use super::field::{Field, Timestamp, Widget};
-use crate::{app::AppState, error::AppError, views::components::form::FormErrors};
+use crate::{
+    app::AppState, auth::forms::strong_enough, error::AppError, views::components::form::FormErrors,
+};
 
 /// Rows per page of a list.
 pub const PER_PAGE: u64 = 25;
@@ -560,20 +562,13 @@ where
     }
 }
 
-/// The hash of a new password, or what is wrong with it (the same lengths as the sign-up form).
+/// The hash of a new password, or what is wrong with it (the sign-up form's rule).
 async fn hash_password(app: &AppState, password: &str) -> Result<Result<Value, String>, AppError> {
-    let (min, max) = (
-        app.config.auth.password_min_chars,
-        app.config.auth.password_max_chars,
-    );
-    let length = password.chars().count();
-    if length < min {
-        return Ok(Err(format!("At least {min} characters.")));
+    let password = SecretString::from(password);
+    if let Err(error) = strong_enough(&password, &app.config.auth) {
+        return Ok(Err(error.message().to_owned()));
     }
-    if length > max {
-        return Ok(Err(format!("At most {max} characters.")));
-    }
-    let hash = app.passwords.hash(&SecretString::from(password)).await?;
+    let hash = app.passwords.hash(&password).await?;
     Ok(Ok(Value::String(Some(hash))))
 }
 

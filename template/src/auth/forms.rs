@@ -98,7 +98,8 @@ fn an_email_address(value: &str, _: &AuthConfig) -> garde::Result {
     Ok(())
 }
 
-fn strong_enough(value: &SecretString, auth: &AuthConfig) -> garde::Result {
+/// A new password's length rule, for the sign-up, reset and account forms and the admin area.
+pub fn strong_enough(value: &SecretString, auth: &AuthConfig) -> garde::Result {
     let chars = value.expose_secret().chars().count();
     if chars < auth.password_min_chars {
         return Err(garde::Error::new(format!(

@@ -16,7 +16,7 @@ use base64::{Engine as _, engine::general_purpose::STANDARD_NO_PAD};
 use secrecy::{ExposeSecret as _, SecretString};
 use tokio::sync::Semaphore;
 
-use crate::config::AuthConfig;
+use crate::{config::AuthConfig, random};
 
 /// Hashes and verifies passwords. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -100,11 +100,8 @@ impl Passwords {
 /// it costs as much as against a real one, and always fails. Made from random bytes rather than
 /// by hashing, so that starting the app costs no hash (and none of its memory).
 fn dummy_hash(params: &Params) -> anyhow::Result<String> {
-    let mut salt = [0u8; 16];
-    let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    getrandom::fill(&mut salt)
-        .and_then(|()| getrandom::fill(&mut output))
-        .map_err(|e| anyhow::anyhow!("the system's random number generator failed: {e}"))?;
+    let salt = random::bytes::<16>()?;
+    let output = random::bytes::<{ Params::DEFAULT_OUTPUT_LEN }>()?;
     Ok(format!(
         "$argon2id$v=19$m={},t={},p={}${}${}",
         params.m_cost(),

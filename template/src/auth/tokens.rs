@@ -42,9 +42,7 @@ pub async fn issue(
     purpose: Purpose,
     lifetime: Duration,
 ) -> anyhow::Result<String> {
-    let mut secret = [0_u8; 32];
-    getrandom::fill(&mut secret)
-        .map_err(|e| anyhow::anyhow!("the system has no randomness to give: {e}"))?;
+    let secret = crate::random::bytes::<32>()?;
     let now = OffsetDateTime::now_utc();
     // Only the newest link of a kind works.
     UserTokens::delete_many()

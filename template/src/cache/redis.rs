@@ -219,8 +219,5 @@ fn escape_glob(text: &str) -> String {
 }
 
 fn random_token() -> Result<String, CacheError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| CacheError(format!("the system's random number generator failed: {e}")))?;
-    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+    crate::random::token::<16>().map_err(|error| CacheError(format!("{error:#}")))
 }

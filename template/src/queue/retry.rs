@@ -21,11 +21,9 @@ pub fn delay(attempt: i32) -> Duration {
 
 /// A number in [0, 1): from the OS's random source, which is plenty for spreading retries.
 fn random_fraction() -> f64 {
-    let mut bytes = [0u8; 4];
-    if getrandom::fill(&mut bytes).is_err() {
-        return 0.5;
-    }
-    f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0)
+    crate::random::bytes::<4>().map_or(0.5, |bytes| {
+        f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0)
+    })
 }
 
 #[cfg(test)]

@@ -303,7 +303,7 @@ async fn mistakes_are_shown_next_to_their_field_and_nothing_is_saved() {
     );
     assert_eq!(
         text_of(&form, "#field-password_hash-error"),
-        "At least 12 characters."
+        "Use at least 12 characters."
     );
     assert_eq!(
         text_of(&form, "#field-email_verified_at-error"),
