@@ -79,6 +79,8 @@ check "the server answers /ready" test $ready = 1
 if [ $ready = 1 ]; then
     home=$(curl -fsS "$base/" || true)
     check "the home page renders" has "<h1" "$home"
+    again=$(curl -fsS -D - -o /dev/null "$base/" || true)
+    check "the home page comes from the page cache the second time" has "x-cache: hit" "$again"
     check "the about page renders" curl -fsS -o /dev/null "$base/about"
     check "the contact page renders" curl -fsS -o /dev/null "$base/contact"
     check "/health answers" curl -fsS -o /dev/null "$base/health"

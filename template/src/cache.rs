@@ -12,6 +12,8 @@
 //! Values are stored as JSON, so any `Serialize + DeserializeOwned` type can be cached, and a
 //! value that no longer reads as its type (after a deployment changed the type) is a miss, not an
 //! error. Prefix keys and tags by what they hold: `home:stats`, `user:42`.
+//!
+//! Whole pages have a cache of their own, in this process's memory: see [`pages`].
 {%- if cache == "redis" %}
 //!
 //! The store is Redis (`cache.url`). Every key starts with `cache.key_prefix`, so several apps can
@@ -28,20 +30,25 @@ use std::{future::Future, time::Duration};
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::config::CacheConfig;
-{%- if cache == "redis" %}
 
+pub mod pages;
+{%- if cache == "redis" %}
 mod redis;
+
+use pages::PageCache;
 use redis::Store;
 {%- else %}
-
 mod memory;
+
 use memory::Store;
+use pages::PageCache;
 {%- endif %}
 
 /// The app's cache. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Cache {
     store: Store,
+    pages: PageCache,
 }
 
 /// How a value is put in the cache: for how long, and under which tags.
@@ -78,6 +85,7 @@ impl Cache {
     pub async fn new(config: &CacheConfig) -> anyhow::Result<Self> {
         Ok(Self {
             store: Store::new(config).await?,
+            pages: PageCache::new(config.page_capacity_mb),
         })
     }
 
@@ -109,9 +117,16 @@ impl Cache {
         self.store.invalidate_tag(tag).await
     }
 
-    /// Removes every entry{% if cache == "redis" %} of this app (the keys under `cache.key_prefix`){% endif %}.
+    /// Removes every entry{% if cache == "redis" %} of this app (the keys under `cache.key_prefix`){% endif %},
+    /// and every page this process keeps.
     pub async fn flush(&self) -> Result<(), CacheError> {
+        self.pages.clear();
         self.store.flush().await
+    }
+
+    /// Whole pages kept for visitors without a session: see [`pages`].
+    pub fn pages(&self) -> &PageCache {
+        &self.pages
     }
 
     /// The value under `key`; on a miss, `compute`s it and puts it. Concurrent misses of the same

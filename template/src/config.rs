@@ -287,6 +287,9 @@ pub struct CacheConfig {
     /// The cache's size in memory; when full, the entries least likely to be used go first.
     pub max_capacity_mb: u64,
 {%- endif %}
+    /// Whole pages kept for visitors without a session (`crate::cache::pages`), in this
+    /// process's memory; 0 keeps none.
+    pub page_capacity_mb: u64,
 }
 
 {%- if uploads %}

@@ -8,6 +8,8 @@
 //! }
 //! ```
 
+use std::time::Duration;
+
 use axum::{
     extract::FromRequestParts,
     http::{StatusCode, header, request::Parts},
@@ -23,6 +25,7 @@ use crate::{
 {%- if auth %}
     auth::session::CurrentUser,
 {%- endif %}
+    cache::pages::Cacheable,
     csrf::CsrfToken,
     htmx::HxRequest,
     views::{
@@ -52,6 +55,8 @@ pub struct Page {
     /// The session's CSRF token, which htmx sends with every request: always when someone is
     /// signed in (the sign-out button posts it), otherwise once the session has one.
     csrf: Option<String>,
+    /// Set by [`Page::cache_for`].
+    cache_for: Option<Duration>,
 }
 
 /// The request headers a page's HTML depends on, for the `Vary` response header: caches must not
@@ -70,6 +75,7 @@ impl Page {
             user: None,
 {%- endif %}
             csrf: None,
+            cache_for: None,
         }
     }
 {% if auth %}
@@ -88,14 +94,41 @@ impl Page {
         &self.app_name
     }
 
+    /// Lets the rendered page be served to visitors without a session for up to `ttl`, without
+    /// running the handler again (see [`crate::cache::pages`]). Only for pages that depend on
+    /// nothing but their URL. A visitor with a session never gets a kept page, nor has theirs
+    /// kept.
+    #[must_use]
+    pub fn cache_for(mut self, ttl: Duration) -> Self {
+        self.cache_for = Some(ttl);
+        self
+    }
+
     /// Renders `content` inside the layout, or alone (with any flash messages swapped out of band)
     /// when htmx asks for a fragment.
     pub fn render(self, title: impl Into<String>, content: impl IntoView + 'static) -> Response {
-        (
+        let cacheable = self.cache_for.filter(|_| self.is_the_same_for_everyone());
+        let mut response = (
             [(header::VARY, VARY_HTMX)],
             Html(self.render_to_string(title.into(), content)),
         )
-            .into_response()
+            .into_response();
+        if let Some(ttl) = cacheable {
+            response.extensions_mut().insert(Cacheable(ttl));
+        }
+        response
+    }
+
+    /// Whether the page shows nothing of the visitor's own: {% if auth %}no account, {% endif %}no form token, no
+    /// flash message.
+    fn is_the_same_for_everyone(&self) -> bool {
+{%- if auth %}
+        self.user.is_none()
+            && self.csrf.is_none()
+            && self.messages.as_ref().is_none_or(Messages::is_empty)
+{%- else %}
+        self.csrf.is_none() && self.messages.as_ref().is_none_or(Messages::is_empty)
+{%- endif %}
     }
 
     /// Renders a page built around a form that replaces itself: htmx asked for the form alone
@@ -132,6 +165,7 @@ impl Page {
             user,
 {%- endif %}
             csrf,
+            cache_for: _,
         } = self;
         let flashes: Vec<Flash> = messages
             .into_iter()
@@ -194,6 +228,7 @@ impl FromRequestParts<AppState> for Page {
             user,
 {%- endif %}
             csrf: csrf.map(|token| token.0),
+            cache_for: None,
         })
     }
 }

@@ -3,9 +3,9 @@
 //! | group | routes | its own middleware |
 //! |---|---|---|
 {%- if auth %}
-//! | [`pages`], [`auth`], [`account`] | HTML pages | sessions, flash messages, CSRF token check, signed-in user |
+//! | [`pages`], [`auth`], [`account`] | HTML pages | page cache, sessions, flash messages, CSRF token check, signed-in user |
 {%- else %}
-//! | [`pages`] | HTML pages | sessions, flash messages, CSRF token check |
+//! | [`pages`] | HTML pages | page cache, sessions, flash messages, CSRF token check |
 {%- endif %}
 {%- if admin %}
 //! | [`admin`]{% if tasks %}, [`task_monitor`]{% endif %} | `/admin…` | as pages; administrators only |
@@ -121,6 +121,11 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
             &state.config,
             state.db.clone(),
             state.session_key.clone(),
+        ))
+        // Before any of it: pages kept for visitors without a session.
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::cache::pages::serve_cached_pages,
         ))
         .into_parts();
     let (health, _) = health::routes().into_parts();

@@ -56,11 +56,20 @@ pub fn signing_key(config: &Config) -> anyhow::Result<Key> {
     Ok(Key::derive_from(secret))
 }
 
+/// The session cookie's name.
+pub fn cookie_name(config: &Config) -> &'static str {
+    if config.session.secure_cookie {
+        "__Host-session"
+    } else {
+        "session"
+    }
+}
+
 /// The session layer, as configured.
 pub fn layer(config: &Config, db: DatabaseConnection, key: Key) -> SessionLayer {
     let secure = config.session.secure_cookie;
     SessionManagerLayer::new(DbSessionStore::new(db))
-        .with_name(if secure { "__Host-session" } else { "session" })
+        .with_name(cookie_name(config))
         .with_secure(secure)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

@@ -1,11 +1,15 @@
 //! `just bench`: the home page's requests per second through the app's whole middleware stack,
-//! against a bare axum handler serving the same bytes. Both servers run in this process; `wrk`
+//! against a bare axum handler serving the same bytes. The servers run in this process; `wrk`
 //! loads one at a time, with the same connections and duration, in alternating rounds so that a
-//! noisy machine slows both alike. The ratio of the medians is the cost of the stack: rendering
-//! the page plus every middleware.
+//! noisy machine slows all alike. The ratios of the medians are the cost of the stack:
 //!
-//! A third column loads the app as a browser would, asking for compressed responses: the cost of
-//! gzip on every page.
+//! - "cached page": the app as configured. The home page is kept by the page cache for visitors
+//!   without a session (`src/cache/pages.rs`), as `wrk` is: every middleware, no rendering.
+//! - "rendered page": the same app with the page cache off (`cache.page_capacity_mb = 0`), as for
+//!   a signed-in visitor: every middleware, and the page rendered for each request.
+//!
+//! A last column loads the cached page as a browser would, asking for compressed responses: the
+//! cost of gzip on every page.
 //!
 //! Logging is off for all: a log line per request would measure the terminal.
 //!
@@ -16,19 +20,19 @@
 {%- endif %}
 {%- if auth %}
 //!
-//! Then the login storm: the home page's latency (wrk's p99, a few connections) while a second
+//! Then the login storm: the rendered home page's latency (wrk's p99, a few connections) while a second
 //! load generator posts 50 failing sign-ins a second, against the same page with no sign-ins,
 //! in alternating rounds. Passwords are hashed with the production costs of
 //! `config/default.toml`, and the rate limits are lifted, as for a storm from many addresses:
 //! every attempt is hashed. The hashing pool's cap keeps a core free for the pages.
 {%- endif %}
 
-use std::{net::SocketAddr, process::Command, time::Duration};
+use std::{net::SocketAddr, path::Path, process::Command, time::Duration};
 
 use anyhow::{Context as _, bail};
 use axum::{
     Router,
-    body::{Body, to_bytes},
+    body::{Body, Bytes, to_bytes},
     http::Request,
     response::Html,
     routing::get,
@@ -75,24 +79,75 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-/// The home page through the whole stack, against bare axum{% if auth %}; then the login storm{% endif %}.
+/// The home page through the whole stack, cached and rendered, against bare axum{% if auth %}; then the
+/// login storm{% endif %}.
 async fn pages() -> anyhow::Result<()> {
     let folder = tempfile::tempdir()?;
+    let with_page_cache = Services::start(config(folder.path(), "cached.db")?).await?;
+    let mut no_page_cache = config(folder.path(), "rendered.db")?;
+    no_page_cache.cache.page_capacity_mb = 0;
+    let without_page_cache = Services::start(no_page_cache).await?;
+    let cached_app = routes::router(with_page_cache.state());
+    let rendered_app = routes::router(without_page_cache.state());
+
+    let page = home_page(&cached_app).await?;
+    if home_page(&rendered_app).await? != page {
+        bail!("the cached and rendered home pages differ");
+    }
+    let bare = Router::new().route("/", get(move || async move { Html(page.clone()) }));
+
+    let cached_address = spawn(cached_app).await?;
+    let rendered_address = spawn(rendered_app).await?;
+    let bare_address = spawn(bare).await?;
+    println!(
+        "wrk, {CONNECTIONS} connections, {DURATION} per run, {ROUNDS} rounds; requests/s:\n\n\
+         round   cached page   rendered page   bare axum   cached page, gzip"
+    );
+    let mut runs = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+    for round in 1..=ROUNDS {
+        runs[0].push(requests_per_second(cached_address, None)?);
+        runs[1].push(requests_per_second(rendered_address, None)?);
+        runs[2].push(requests_per_second(bare_address, None)?);
+        runs[3].push(requests_per_second(cached_address, Some("gzip, br"))?);
+        let [cached, rendered, bare, gzip] = runs.each_ref().map(|run| run[round - 1]);
+        println!("{round:>5} {cached:>13.0} {rendered:>15.0} {bare:>11.0} {gzip:>19.0}");
+    }
+    let [cached, rendered, bare, gzip] = runs.each_mut().map(|run| median(run));
+    println!("median {cached:>12.0} {rendered:>15.0} {bare:>11.0} {gzip:>19.0}");
+    println!("\nratio cached page / bare axum: {:.2}", cached / bare);
+    println!("ratio rendered page / bare axum: {:.2}", rendered / bare);
+    println!(
+        "ratio cached page with gzip / bare axum: {:.2}",
+        gzip / bare
+    );
+{%- if auth %}
+
+    login_storm::run(&without_page_cache, rendered_address).await?;
+{%- endif %}
+
+    without_page_cache.stop().await;
+    with_page_cache.stop().await;
+    Ok(())
+}
+
+/// The test configuration, on a database of its own in `folder`{% if auth %}; passwords hashed as in
+/// production, and no rate limits, for the login storm{% endif %}.
+fn config(folder: &Path, database: &str) -> anyhow::Result<Config> {
     let mut config = Config::load_for(Environment::Test, None)?;
 {%- if auth %}
-    // The storm below hashes as production does (config/default.toml), from "many addresses".
+    // The storm hashes as production does (config/default.toml), from "many addresses".
     config.auth.argon2_memory_kib = 19_456;
     config.auth.argon2_iterations = 2;
     config.auth.rate_limit.per_email_and_ip_per_minute = u32::MAX;
     config.auth.rate_limit.per_ip_per_3_minutes = u32::MAX;
 {%- endif %}
-    config.database.url = SecretString::from(format!(
-        "sqlite://{}/bench.db?mode=rwc",
-        folder.path().display()
-    ));
-    let services = Services::start(config).await?;
-    let app = routes::router(services.state());
+    config.database.url =
+        SecretString::from(format!("sqlite://{}/{database}?mode=rwc", folder.display()));
+    Ok(config)
+}
 
+/// The home page's bytes; the first request also puts it in the page cache, when there is one.
+async fn home_page(app: &Router) -> anyhow::Result<Bytes> {
     let response = app
         .clone()
         .oneshot(Request::get("/").body(Body::empty())?)
@@ -100,40 +155,7 @@ async fn pages() -> anyhow::Result<()> {
     if !response.status().is_success() {
         bail!("the home page answered {}", response.status());
     }
-    let page = to_bytes(response.into_body(), usize::MAX).await?;
-    let bare = Router::new().route("/", get(move || async move { Html(page.clone()) }));
-
-    let app_address = spawn(app).await?;
-    let bare_address = spawn(bare).await?;
-    println!(
-        "wrk, {CONNECTIONS} connections, {DURATION} per run, {ROUNDS} rounds; requests/s:\n\n\
-         round   full stack   bare axum   full stack, gzip"
-    );
-    let (mut full, mut plain, mut gzip) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 1..=ROUNDS {
-        full.push(requests_per_second(app_address, None)?);
-        plain.push(requests_per_second(bare_address, None)?);
-        gzip.push(requests_per_second(app_address, Some("gzip, br"))?);
-        let last = round - 1;
-        println!(
-            "{round:>5} {:>12.0} {:>11.0} {:>18.0}",
-            full[last], plain[last], gzip[last]
-        );
-    }
-    let (full, plain, gzip) = (median(&mut full), median(&mut plain), median(&mut gzip));
-    println!("median {full:>12.0} {plain:>11.0} {gzip:>18.0}");
-    println!("\nratio full stack / bare axum: {:.2}", full / plain);
-    println!(
-        "ratio full stack with gzip / bare axum: {:.2}",
-        gzip / plain
-    );
-{%- if auth %}
-
-    login_storm::run(&services, app_address).await?;
-{%- endif %}
-
-    services.stop().await;
-    Ok(())
+    Ok(to_bytes(response.into_body(), usize::MAX).await?)
 }
 
 async fn spawn(router: Router) -> anyhow::Result<SocketAddr> {

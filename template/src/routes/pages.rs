@@ -26,6 +26,12 @@ pub fn routes() -> Routes<AppState> {
 /// How long the home page's count of open sessions is reused.
 const OPEN_SESSIONS_TTL: Duration = Duration::from_secs(60);
 
+/// How long the home page is served as it was rendered, to visitors without a session.
+const HOME_PAGE_TTL: Duration = Duration::from_secs(10);
+
+/// The about page says the same to everyone until the app is deployed again.
+const ABOUT_TTL: Duration = Duration::from_secs(600);
+
 async fn home(
     _: paths::Home,
     State(app): State<AppState>,
@@ -43,10 +49,13 @@ async fn home(
         database: app.backend.name(),
         open_sessions,
     };
-    Ok(page.render("", view! { <HomePage data /> }))
+    Ok(page
+        .cache_for(HOME_PAGE_TTL)
+        .render("", view! { <HomePage data /> }))
 }
 
 async fn about(_: paths::About, page: Page) -> Response {
     let app_name = page.app_name().to_owned();
-    page.render("About", view! { <AboutPage app_name /> })
+    page.cache_for(ABOUT_TTL)
+        .render("About", view! { <AboutPage app_name /> })
 }

@@ -616,3 +616,26 @@ async fn a_user_printed_in_a_log_shows_no_password_hash() {
     assert!(printed.contains("[redacted]"));
     assert!(!printed.contains("argon2"));
 }
+
+/// The page cache (`cache::pages`) serves only visitors without a session: someone signed in
+/// gets the home page rendered for them, and what they got is never served to anyone else.
+#[tokio::test]
+async fn a_signed_in_visitor_never_gets_or_leaves_a_page_kept_for_visitors_without_a_session() {
+    let app = TestApp::spawn().await;
+    app.create_user("ann@example.com", PASSWORD, false).await;
+    let ann = app.second_client();
+    app.get("/").await;
+
+    ann.sign_in("ann@example.com", PASSWORD).await;
+    let hers = ann.get("/").await;
+    let anonymous = app.second_client().get("/").await;
+
+    assert!(hers.maybe_header("x-cache").is_none());
+    assert!(hers.text().contains("ann@example.com"));
+    assert!(
+        anonymous
+            .maybe_header("x-cache")
+            .is_some_and(|v| v == "hit")
+    );
+    assert!(!anonymous.text().contains("ann@example.com"));
+}

@@ -33,6 +33,7 @@ mod htmx;
 mod https;
 mod mail;
 mod migrations;
+mod page_cache;
 mod pages;
 mod security;
 mod server;

@@ -1,0 +1,187 @@
+//! Whole pages, kept for visitors without a session: the second visitor to the home page gets
+//! the bytes the first one got, without rendering (as Pagoda's page cache, or Rails' page
+//! caching).
+//!
+//! A handler opts in per page, with how long the page may be served as it was:
+//!
+//! ```ignore
+//! page.cache_for(Duration::from_secs(60)).render("", view! { <HomePage data /> })
+//! ```
+//!
+//! [`serve_cached_pages`] wraps the HTML routes, in front of the session. It serves and keeps
+//! only what is the same for everyone:
+//! - `GET` requests without the session cookie: such a visitor has no account, no flash message
+//!   and no form token, so the page cannot hold anything of theirs;
+//! - responses that the handler opted into, `200 OK`, setting no cookie, and rendered by
+//!   [`crate::page::Page`] for a visitor without any of the above (it checks again);
+//! - one entry per path and query, and per kind of answer: a whole document, or the fragment
+//!   htmx asked for.
+//!
+//! So a cached page must depend on nothing else of the request, and may be up to its time to
+//! live behind the database. The entries live in this process's memory whatever the cache's
+//! store, within `cache.page_capacity_mb` (0 turns page caching off); emptying the cache
+//! ([`super::Cache::flush`], the admin area's button) empties them too.
+
+use std::time::{Duration, Instant};
+
+use axum::{
+    body::{Body, Bytes, HttpBody as _, to_bytes},
+    extract::{Request, State},
+    http::{HeaderName, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{Html, IntoResponse, Response},
+};
+use moka::{Expiry, future::Cache as Moka};
+
+use crate::{app::AppState, htmx::HxRequest, page::VARY_HTMX, session};
+
+/// Set on responses served from the page cache: `x-cache: hit`.
+pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+
+/// Larger pages are served, never kept.
+const MAX_PAGE_BYTES: usize = 1024 * 1024;
+
+/// The kept pages. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct PageCache {
+    /// `None` when page caching is off.
+    entries: Option<Moka<String, CachedPage>>,
+}
+
+#[derive(Clone, Debug)]
+struct CachedPage {
+    html: Bytes,
+    ttl: Duration,
+}
+
+/// Put on a response by [`crate::page::Page::render`] when the handler called `cache_for`: the
+/// page may be kept for this long.
+#[derive(Clone, Copy, Debug)]
+pub struct Cacheable(pub Duration);
+
+/// Each page lives for the time to live its handler gave.
+struct PerPageTtl;
+
+impl Expiry<String, CachedPage> for PerPageTtl {
+    fn expire_after_create(&self, _: &String, page: &CachedPage, _: Instant) -> Option<Duration> {
+        Some(page.ttl)
+    }
+}
+
+impl PageCache {
+    /// A page cache of at most `capacity_mb` megabytes; 0 keeps nothing.
+    pub fn new(capacity_mb: u64) -> Self {
+        let entries = (capacity_mb > 0).then(|| {
+            Moka::builder()
+                .max_capacity(capacity_mb.saturating_mul(1_000_000))
+                .weigher(|key: &String, page: &CachedPage| {
+                    u32::try_from(key.len() + page.html.len()).unwrap_or(u32::MAX)
+                })
+                .expire_after(PerPageTtl)
+                .build()
+        });
+        Self { entries }
+    }
+
+    /// Forgets every page.
+    pub fn clear(&self) {
+        if let Some(entries) = &self.entries {
+            entries.invalidate_all();
+        }
+    }
+
+    async fn get(&self, key: &str) -> Option<Bytes> {
+        let page = self.entries.as_ref()?.get(key).await?;
+        Some(page.html)
+    }
+
+    async fn put(&self, key: String, html: Bytes, ttl: Duration) {
+        if let Some(entries) = &self.entries {
+            entries.insert(key, CachedPage { html, ttl }).await;
+        }
+    }
+
+    fn is_on(&self) -> bool {
+        self.entries.is_some()
+    }
+}
+
+/// The middleware: answers from the page cache when it can, and keeps the pages handlers marked
+/// [`Cacheable`].
+pub async fn serve_cached_pages(
+    State(app): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let pages = app.cache.pages();
+    let key = if pages.is_on() {
+        key_of(&request, session::cookie_name(&app.config))
+    } else {
+        None
+    };
+    let Some(key) = key else {
+        return next.run(request).await;
+    };
+    if let Some(html) = pages.get(&key).await {
+        return hit(html);
+    }
+    let response = next.run(request).await;
+    let Some(&Cacheable(ttl)) = response.extensions().get::<Cacheable>() else {
+        return response;
+    };
+    let size = response.body().size_hint().exact();
+    if response.status() != StatusCode::OK
+        || response.headers().contains_key(header::SET_COOKIE)
+        || size.is_none_or(|size| size > MAX_PAGE_BYTES as u64)
+    {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // The body is the page's string, already whole: this cannot wait or fail.
+    let Ok(html) = to_bytes(body, MAX_PAGE_BYTES).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    pages.put(key, html.clone(), ttl).await;
+    Response::from_parts(parts, Body::from(html))
+}
+
+/// The page's key, when the request may be answered from the cache.
+fn key_of(request: &Request, session_cookie: &str) -> Option<String> {
+    if request.method() != Method::GET || has_cookie(request, session_cookie) {
+        return None;
+    }
+    let kind = if HxRequest::from_headers(request.headers()).wants_fragment() {
+        "fragment"
+    } else {
+        "document"
+    };
+    let target = request.uri().path_and_query()?.as_str();
+    Some(format!("{kind} {target}"))
+}
+
+fn has_cookie(request: &Request, name: &str) -> bool {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .any(|cookie| {
+            cookie
+                .trim_start()
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('='))
+        })
+}
+
+/// A kept page, with the headers [`crate::page::Page::render`] gives it.
+fn hit(html: Bytes) -> Response {
+    (
+        [
+            (header::VARY, HeaderValue::from_static(VARY_HTMX)),
+            (X_CACHE, HeaderValue::from_static("hit")),
+        ],
+        Html(html),
+    )
+        .into_response()
+}
