@@ -20,9 +20,9 @@
 {%- endif %}
 {%- if auth %}
 //!
-//! Then the login storm: the rendered home page's latency (wrk's p99, a few connections) while a second
-//! load generator posts 50 failing sign-ins a second, against the same page with no sign-ins,
-//! in alternating rounds. Passwords are hashed with the production costs of
+//! Then the login storm: the rendered home page's latency (wrk's p99, a few connections) while a
+//! second load generator posts 50 failing sign-ins a second, against the same page with no
+//! sign-ins, in alternating rounds. Passwords are hashed with the production costs of
 //! `config/default.toml`, and the rate limits are lifted, as for a storm from many addresses:
 //! every attempt is hashed. The hashing pool's cap keeps a core free for the pages.
 {%- endif %}
