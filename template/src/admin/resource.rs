@@ -64,9 +64,7 @@ impl ListQuery {
         }
         query
     }
-}
 
-impl ListQuery {
     /// The `sort` parameter of this order: `email`, or `-email` for the reverse.
     pub fn sort_param(&self) -> Option<String> {
         self.sort.as_ref().map(|(name, descending)| {

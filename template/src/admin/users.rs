@@ -19,11 +19,10 @@ pub fn verify(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
         if user.is_verified() {
             return Ok(format!("{} was already verified.", user.email));
         }
-        let email = user.email.clone();
-        let mut changed = user.into_active_model();
-        changed.email_verified_at = Set(Some(OffsetDateTime::now_utc()));
-        changed.updated_at = Set(OffsetDateTime::now_utc());
-        changed.update(&app.db).await?;
+        let email = update(app, user, |changed| {
+            changed.email_verified_at = Set(Some(OffsetDateTime::now_utc()));
+        })
+        .await?;
         Ok(format!("{email} is verified."))
     })
 }
@@ -58,13 +57,11 @@ pub fn disable(app: &AppState, acting: i64, id: i64) -> ActionFuture<'_> {
         if user.is_disabled() {
             return Ok(format!("{} was already disabled.", user.email));
         }
-        let email = user.email.clone();
-        let mut changed = user.into_active_model();
-        changed.disabled_at = Set(Some(OffsetDateTime::now_utc()));
-        changed.updated_at = Set(OffsetDateTime::now_utc());
-        changed.update(&app.db).await?;
-        auth_session::revoke_all(&app.db, id, None).await?;
-        tokens::revoke_all(&app.db, id).await?;
+        let email = update(app, user, |changed| {
+            changed.disabled_at = Set(Some(OffsetDateTime::now_utc()));
+        })
+        .await?;
+        sign_out(app, id).await?;
         Ok(format!("{email} is disabled and signed out everywhere."))
     })
 }
@@ -73,11 +70,7 @@ pub fn disable(app: &AppState, acting: i64, id: i64) -> ActionFuture<'_> {
 pub fn enable(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
     Box::pin(async move {
         let user = find(app, id).await?;
-        let email = user.email.clone();
-        let mut changed = user.into_active_model();
-        changed.disabled_at = Set(None);
-        changed.updated_at = Set(OffsetDateTime::now_utc());
-        changed.update(&app.db).await?;
+        let email = update(app, user, |changed| changed.disabled_at = Set(None)).await?;
         Ok(format!("{email} may sign in again."))
     })
 }
@@ -86,24 +79,40 @@ pub fn enable(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
 pub fn sign_out_everywhere(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
     Box::pin(async move {
         let user = find(app, id).await?;
-        auth_session::revoke_all(&app.db, user.id, None).await?;
-        tokens::revoke_all(&app.db, user.id).await?;
+        sign_out(app, user.id).await?;
         Ok(format!("{} is signed out everywhere.", user.email))
     })
 }
 
 async fn set_admin(app: &AppState, id: i64, admin: bool) -> Result<String, AppError> {
     let user = find(app, id).await?;
-    let email = user.email.clone();
-    let mut changed = user.into_active_model();
-    changed.is_admin = Set(admin);
-    changed.updated_at = Set(OffsetDateTime::now_utc());
-    changed.update(&app.db).await?;
+    let email = update(app, user, |changed| changed.is_admin = Set(admin)).await?;
     Ok(if admin {
         format!("{email} is an administrator.")
     } else {
         format!("{email} is no longer an administrator.")
     })
+}
+
+/// Saves `change` to the user's row, with a new `updated_at`; the user's email address.
+async fn update(
+    app: &AppState,
+    user: user::Model,
+    change: impl FnOnce(&mut user::ActiveModel),
+) -> Result<String, AppError> {
+    let email = user.email.clone();
+    let mut changed = user.into_active_model();
+    change(&mut changed);
+    changed.updated_at = Set(OffsetDateTime::now_utc());
+    changed.update(&app.db).await?;
+    Ok(email)
+}
+
+/// Ends every session of the user and voids the links sent to them by email.
+async fn sign_out(app: &AppState, id: i64) -> Result<(), AppError> {
+    auth_session::revoke_all(&app.db, id, None).await?;
+    tokens::revoke_all(&app.db, id).await?;
+    Ok(())
 }
 
 async fn find(app: &AppState, id: i64) -> Result<user::Model, AppError> {
