@@ -6,7 +6,8 @@
 //!
 //! Components take plain data (no database handles, no requests): handlers load what a page needs,
 //! then render. That keeps views easy to test and ready to become interactive islands later.
-//! Leptos escapes every string it inserts; never use `inner_html` with user data.
+//! Leptos escapes every string it inserts, except the text of a `<textarea>` (write those with
+//! [`components::form::TextBox`], which escapes it); never use `inner_html` with user data.
 
 pub mod components;
 pub mod layout;
@@ -19,5 +20,19 @@ use leptos::prelude::{IntoView, Owner, RenderHtml};
 /// Rendering happens inside a fresh reactive [`Owner`], which components need for context and
 /// signals; it is cheap and dropped when the string is done.
 pub fn render(view: impl IntoView + 'static) -> String {
-    Owner::new().with(move || view.into_view().to_html())
+    let html = Owner::new().with(move || view.into_view().to_html());
+    without_hydration_markers(html)
+}
+
+/// The HTML without the empty comments (`<!>`) leptos writes between neighbouring pieces of text
+/// for its browser side to find them again. Nothing here runs leptos in the browser, and HTML
+/// checkers count each one as an error ("bogus comment"). Removing them cannot touch what a
+/// visitor wrote: leptos escapes every `<` of their text (in `<textarea>` too, see
+/// [`components::form::TextBox`]).
+fn without_hydration_markers(html: String) -> String {
+    const MARKER: &str = "<!>";
+    if !html.contains(MARKER) {
+        return html;
+    }
+    html.replace(MARKER, "")
 }

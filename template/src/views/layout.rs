@@ -95,7 +95,7 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
                 {cfg!(feature = "livereload")
                     .then(|| view! { <script src=assets::url("/js/dev-reload.js") defer></script> })}
             </head>
-            <body class="flex min-h-screen flex-col bg-base-200 text-base-content" hx-boost="true" hx-headers=hx_headers>
+            <body class="flex min-h-screen flex-col bg-base-200 text-base-content" data-hx-boost="true" data-hx-headers=hx_headers>
                 <a href="#main" class="skip-link btn btn-primary btn-sm">"Skip to content"</a>
 {%- if auth %}
                 <Header app_name=app_name.clone() path=path user csrf />

@@ -16,6 +16,7 @@ use crate::{
     },
     browser::{Browser, LiveApp},
     helpers::{TestApp, html, select, select_one, text_of},
+    injection::{PAYLOADS, assert_inert},
 };
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -146,7 +147,7 @@ async fn the_list_pages_sorts_searches_and_filters() {
     assert_eq!(emails[0], "ann.lee@example.com");
     let header = select_one(&sorted, "th[aria-sort=ascending] a");
     assert_eq!(header.attr("href").unwrap(), "/admin/users?sort=-email");
-    assert_eq!(header.attr("hx-target").unwrap(), "#admin-list");
+    assert_eq!(header.attr("data-hx-target").unwrap(), "#admin-list");
     let reversed = html(&app.get("/admin/users?sort=-email").await);
     assert_eq!(column(&reversed, 2)[0], "user29@example.com");
 
@@ -554,4 +555,30 @@ async fn an_admin_finds_a_user_in_the_browser_and_edits_them() {
 
     browser.close().await;
     app.stop().await;
+}
+
+#[tokio::test]
+async fn hostile_text_stored_in_a_table_is_shown_as_text_to_administrators() {
+    let (app, _) = as_admin().await;
+    // Written straight into the table, as anything that bypasses the forms could.
+    let mut rows = Vec::new();
+    for payload in PAYLOADS {
+        rows.push((app.create_user(payload, PASSWORD, false).await.id, *payload));
+    }
+
+    let list = html(&app.get(users()).await);
+    assert_inert(&list, "the list");
+    let searched = html(&app.get(format!("{}?q=%3C%2Ftextarea", users())).await);
+    assert_inert(&searched, "a search");
+    for (id, payload) in rows {
+        let row = html(&app.get(user_row(id)).await);
+        assert_inert(&row, payload);
+        let shown: String = row.root_element().text().collect();
+        assert!(shown.contains(&user::normalize_email(payload)), "{payload}");
+        let edit = paths::AdminEdit {
+            resource: "users".to_owned(),
+            id,
+        };
+        assert_inert(&html(&app.get(edit).await), payload);
+    }
 }

@@ -4,11 +4,21 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ConnectionTrait as _, Schema, Value};
+use leptos::prelude::*;
+use scraper::Html;
+use sea_orm::{ColumnType, ConnectionTrait as _, Schema, Value};
 
 use crate::{
-    app::admin::{self, Admin, ListQuery, Resource, SaveError, Widget},
+    app::{
+        admin::{self, Admin, Field, ListQuery, Resource, SaveError, Widget},
+        views::{
+            self,
+            components::form::FormErrors,
+            pages::admin::{FormField, RowForm},
+        },
+    },
     helpers::TestApp,
+    injection::{PAYLOADS, assert_inert, field_value},
 };
 
 mod gadget {
@@ -298,4 +308,60 @@ async fn names(resource: &dyn Resource, app: &TestApp, query: &[(&str, &str)]) -
         .into_iter()
         .map(|(_, cells)| cells[1].clone())
         .collect()
+}
+
+#[test]
+fn hostile_text_in_every_widget_comes_back_as_text() {
+    // Every widget, with the kinds of value a form can send back to it.
+    let widgets = [
+        ("text", Widget::Text, true),
+        ("long_text", Widget::LongText, true),
+        ("integer", Widget::Integer, true),
+        ("decimal", Widget::Decimal, true),
+        ("date_time", Widget::DateTime, true),
+        ("date", Widget::Date, true),
+        ("json", Widget::Json, true),
+        ("binary", Widget::Binary, true),
+        // These show no text of their own: a choice among their options, or nothing.
+        ("boolean", Widget::Boolean, false),
+        ("choice", Widget::Choice(vec!["a".to_owned()]), false),
+        (
+            "reference",
+            Widget::Reference {
+                table: "users".to_owned(),
+            },
+            false,
+        ),
+        ("password", Widget::Password, false),
+    ];
+    for payload in PAYLOADS {
+        let mut errors = FormErrors::default();
+        let fields = widgets
+            .iter()
+            .map(|(name, widget, _)| {
+                let mut field = Field::new(name, ColumnType::Text, true, false);
+                field.widget = widget.clone();
+                field.label = (*payload).to_owned();
+                errors.add(name, *payload);
+                FormField {
+                    field,
+                    value: (*payload).to_owned(),
+                    choices: vec![(1, (*payload).to_owned())],
+                }
+            })
+            .collect::<Vec<_>>();
+        let heading = (*payload).to_owned();
+        let form = views::render(view! {
+            <RowForm heading action="/admin/gadgets/1".to_owned() csrf="token".to_owned() fields
+                errors editing=true />
+        });
+
+        let document = Html::parse_fragment(&form);
+        assert_inert(&document, payload);
+        for (name, _, shows_text) in &widgets {
+            if *shows_text {
+                assert_eq!(field_value(&document, name), *payload, "{name}");
+            }
+        }
+    }
 }

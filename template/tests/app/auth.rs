@@ -21,6 +21,7 @@ use crate::{
         routes::Routes,
     },
     helpers::{TestApp, html, select, select_one, text_of},
+    injection::{PAYLOADS, assert_comes_back_as_text, assert_inert},
 };
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -638,4 +639,52 @@ async fn a_signed_in_visitor_never_gets_or_leaves_a_page_kept_for_visitors_witho
             .is_some_and(|v| v == "hit")
     );
     assert!(!anonymous.text().contains("ann@example.com"));
+}
+
+#[tokio::test]
+async fn hostile_text_in_the_account_forms_comes_back_as_text() {
+    let app = TestApp::spawn().await;
+    let short = "short";
+    // Each form refuses what it gets (an address that is not one, a password too short), so it
+    // comes back with what was typed.
+    let guest_forms = [
+        (
+            "/register",
+            "/register",
+            vec![("password", PASSWORD)],
+            "email",
+        ),
+        ("/login", "/login", vec![("password", PASSWORD)], "email"),
+        ("/forgot-password", "/forgot-password", vec![], "email"),
+        (
+            "/resend-verification",
+            "/resend-verification",
+            vec![],
+            "email",
+        ),
+        (
+            "/login",
+            "/reset-password",
+            vec![("password", short)],
+            "token",
+        ),
+    ];
+    for payload in PAYLOADS {
+        for (page, action, fields, field) in &guest_forms {
+            assert_comes_back_as_text(&app, (page, action), fields, field, payload).await;
+        }
+        // `next` is dropped unless it is a path of this site; it must not inject either way.
+        let response = app
+            .submit("/login", "/login", &[("email", "bad"), ("next", payload)])
+            .await;
+        assert_inert(&html(&response), "/login next");
+    }
+
+    app.create_user("ann@example.com", PASSWORD, false).await;
+    app.sign_in("ann@example.com", PASSWORD).await;
+    for payload in PAYLOADS {
+        let fields = [("current_password", PASSWORD)];
+        let form = ("/account", "/account/email");
+        assert_comes_back_as_text(&app, form, &fields, "email", payload).await;
+    }
 }

@@ -51,7 +51,7 @@ async fn the_layout_configures_htmx_for_a_strict_content_security_policy() {
     let config: serde_json::Value = serde_json::from_str(&config).expect("valid JSON");
     assert_eq!(config["includeIndicatorStyles"], false);
     assert_eq!(config["allowEval"], false);
-    assert_eq!(select(&page, "body[hx-boost=true]").len(), 1);
+    assert_eq!(select(&page, "body[data-hx-boost=true]").len(), 1);
 }
 
 #[tokio::test]

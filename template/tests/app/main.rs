@@ -31,6 +31,7 @@ mod errors;
 mod health;
 mod htmx;
 mod https;
+mod injection;
 mod mail;
 mod migrations;
 mod page_cache;

@@ -108,7 +108,7 @@ async fn an_htmx_fragment_brings_pending_flash_messages_out_of_band() {
     let response = app.htmx_get(paths::About).await;
 
     let fragment = fragment(&response);
-    let region = select_one(&fragment, "#flash-messages[hx-swap-oob=true]");
+    let region = select_one(&fragment, "#flash-messages[data-hx-swap-oob=true]");
     assert_eq!(
         region.attr("aria-live"),
         Some("polite"),

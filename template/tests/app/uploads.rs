@@ -17,6 +17,7 @@ use crate::{
     },
     browser::{Browser, LiveApp},
     helpers::{TestApp, fragment, html, select, select_one, text_of},
+    injection::{PAYLOADS, assert_inert},
 };
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -436,4 +437,27 @@ async fn a_file_uploaded_in_the_browser_shows_its_progress_and_is_listed() {
 
     browser.close().await;
     app.stop().await;
+}
+
+#[tokio::test]
+async fn hostile_file_names_are_shown_as_text() {
+    let app = TestApp::spawn().await;
+    app.signed_in_as("ann@example.com").await;
+
+    for payload in PAYLOADS {
+        // As browsers send a file name in a multipart header (the HTML standard's encoding).
+        let name = payload
+            .replace('"', "%22")
+            .replace('\n', "%0A")
+            .replace('\r', "%0D");
+        let response = app.upload(&format!("{name}.png"), PNG, false).await;
+        response.assert_status(StatusCode::SEE_OTHER);
+    }
+
+    let page = html(&app.get(paths::Files).await);
+    assert_inert(&page, "the files page");
+    assert_eq!(
+        select(&page, "[data-testid=files] tbody tr").len(),
+        PAYLOADS.len()
+    );
 }

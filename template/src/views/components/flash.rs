@@ -55,7 +55,7 @@ pub fn FlashMessages(flashes: Vec<Flash>, #[prop(optional)] out_of_band: bool) -
             id=FLASH_REGION_ID
             class="flex flex-col gap-2 empty:hidden"
             aria-live="polite"
-            hx-swap-oob=out_of_band.then_some("true")
+            data-hx-swap-oob=out_of_band.then_some("true")
         >
             {flashes.into_iter().map(|flash| view! { <FlashMessage flash/> }).collect_view()}
         </div>

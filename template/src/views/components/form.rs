@@ -67,10 +67,10 @@ pub fn HxForm(action: String, children: Children) -> impl IntoView {
         <form
             method="post"
             action=action.clone()
-            hx-post=action
-            hx-target="this"
-            hx-swap="outerHTML"
-            hx-disabled-elt="find button"
+            data-hx-post=action
+            data-hx-target="this"
+            data-hx-swap="outerHTML"
+            data-hx-disabled-elt="find button"
             class="flex flex-col gap-2"
             novalidate
         >
@@ -157,18 +157,52 @@ pub fn TextArea(
     view! {
         <div class="fieldset">
             <label class="fieldset-legend" for=id.clone()>{label}</label>
-            <textarea
-                id=id
-                name=name
-                rows=rows
-                class="textarea w-full"
-                class:textarea-error=invalid
-                aria-invalid=invalid.then_some("true")
-                aria-describedby=invalid.then(|| error_id.clone())
-            >
-                {value}
-            </textarea>
+            <TextBox
+                id
+                name
+                text=value
+                rows
+                invalid
+                described_by=invalid.then(|| error_id.clone())
+            />
             {error.map(|message| view! { <p id=error_id class="label text-error">{message}</p> })}
         </div>
+    }
+}
+
+/// A `<textarea>` holding `text`: the one place the app writes a textarea, so write every one
+/// with it.
+///
+/// leptos writes a textarea's children as they are, unescaped, as it does a `<script>`'s: text
+/// holding `</textarea><img …>` would close the element and add its own HTML to the page. So the
+/// text is escaped here (the browser decodes `&lt;` and `&amp;` inside a textarea), after a line
+/// break, because browsers drop one line break that opens a textarea: text that starts with one
+/// comes back whole.
+#[component]
+pub fn TextBox(
+    id: String,
+    name: &'static str,
+    text: String,
+    #[prop(default = 6)] rows: u32,
+    #[prop(optional)] monospace: bool,
+    #[prop(optional)] invalid: bool,
+    #[prop(optional)] required: bool,
+    #[prop(default = None)] described_by: Option<String>,
+) -> impl IntoView {
+    let escaped = format!("\n{}", html_escape::encode_text(&text));
+    view! {
+        <textarea
+            id=id
+            name=name
+            rows=rows
+            class="textarea w-full"
+            class:font-mono=monospace
+            class:textarea-error=invalid
+            required=required
+            aria-invalid=invalid.then_some("true")
+            aria-describedby=described_by
+        >
+            {escaped}
+        </textarea>
     }
 }

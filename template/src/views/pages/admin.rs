@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::{
     admin::{Field, Widget},
-    views::components::form::{CsrfField, FormAlert, FormErrors, HxForm},
+    views::components::form::{CsrfField, FormAlert, FormErrors, HxForm, TextBox},
 };
 
 /// A link of the sidebar.
@@ -73,7 +73,7 @@ pub fn Dashboard(tables: Vec<TableCount>, flush_action: String, csrf: String) ->
                 <p class="text-sm text-base-content/80">
                     "Empties the cache: every value is computed again when it is next needed."
                 </p>
-                <form method="post" action=flush_action hx-confirm="Empty the whole cache?">
+                <form method="post" action=flush_action data-hx-confirm="Empty the whole cache?">
                     <CsrfField token=csrf />
                     <button type="submit" class="btn btn-outline btn-sm">"Empty the cache"</button>
                 </form>
@@ -153,12 +153,12 @@ pub fn ListPage(data: ListData) -> impl IntoView {
             action=list_href.clone()
             role="search"
             class="flex flex-wrap items-end gap-3"
-            hx-get=list_href
-            hx-trigger="submit, input changed delay:300ms from:find input[type=search], change"
-            hx-target="#admin-list"
-            hx-select="#admin-list"
-            hx-swap="outerHTML"
-            hx-push-url="true"
+            data-hx-get=list_href
+            data-hx-trigger="submit, input changed delay:300ms from:find input[type=search], change"
+            data-hx-target="#admin-list"
+            data-hx-select="#admin-list"
+            data-hx-swap="outerHTML"
+            data-hx-push-url="true"
         >
             {(!sort.is_empty()).then(|| view! { <input type="hidden" name="sort" value=sort /> })}
             {searchable.then(|| view! {
@@ -200,8 +200,8 @@ pub fn ListPage(data: ListData) -> impl IntoView {
                                 .into_iter()
                                 .map(|column| view! {
                                     <th scope="col" aria-sort=column.sorted>
-                                        <a href=column.sort_href.clone() class="link link-hover" hx-get=column.sort_href
-                                            hx-target="#admin-list" hx-select="#admin-list" hx-swap="outerHTML" hx-push-url="true">
+                                        <a href=column.sort_href.clone() class="link link-hover" data-hx-get=column.sort_href
+                                            data-hx-target="#admin-list" data-hx-select="#admin-list" data-hx-swap="outerHTML" data-hx-push-url="true">
                                             {column.label}
                                             {match column.sorted {
                                                 "ascending" => " ↑",
@@ -214,7 +214,9 @@ pub fn ListPage(data: ListData) -> impl IntoView {
                                 .collect_view()}
                         </tr>
                     </thead>
-                    <tbody>
+                    // Rows hold what users wrote: htmx ignores any attribute in them (escaping
+                    // already keeps their text from becoming HTML; this is a second wall).
+                    <tbody data-hx-disable>
                         {rows
                             .into_iter()
                             .map(|(href, cells)| {
@@ -246,8 +248,8 @@ pub fn ListPage(data: ListData) -> impl IntoView {
 #[component]
 fn PageLink(href: String, label: &'static str, rel: &'static str) -> impl IntoView {
     view! {
-        <a href=href.clone() class="btn btn-sm join-item" rel=rel hx-get=href hx-target="#admin-list"
-            hx-select="#admin-list" hx-swap="outerHTML" hx-push-url="true">{label}</a>
+        <a href=href.clone() class="btn btn-sm join-item" rel=rel data-hx-get=href data-hx-target="#admin-list"
+            data-hx-select="#admin-list" data-hx-swap="outerHTML" data-hx-push-url="true">{label}</a>
     }
 }
 
@@ -277,7 +279,9 @@ pub fn RowPage(
             </div>
         </div>
         <div class="card bg-base-100 shadow-sm">
-            <dl class="card-body grid gap-x-6 gap-y-2 sm:grid-cols-[12rem_1fr]" data-testid="values">
+            // Values are what users wrote: htmx ignores any attribute in them.
+            <dl class="card-body grid gap-x-6 gap-y-2 sm:grid-cols-[12rem_1fr]" data-testid="values"
+                data-hx-disable>
                 {values
                     .into_iter()
                     .map(|(label, value)| view! {
@@ -380,11 +384,8 @@ fn Input(field: FormField, error: Option<String>, editing: bool) -> impl IntoVie
         }
         .into_any(),
         Widget::LongText | Widget::Json | Widget::Binary => view! {
-            <textarea id=id.clone() name=name rows="6" class="textarea w-full"
-                class:font-mono=field.widget == Widget::Json class:textarea-error=invalid
-                aria-invalid=invalid.then_some("true") aria-describedby=described_by.clone()>
-                {value.clone()}
-            </textarea>
+            <TextBox id=id.clone() name text=value.clone() monospace=field.widget == Widget::Json
+                invalid required described_by=described_by.clone() />
         }
         .into_any(),
         Widget::Boolean if !field.nullable => view! {

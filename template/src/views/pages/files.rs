@@ -54,11 +54,11 @@ pub fn UploadForm(
         <form
             method="post"
             action=action.clone()
-            hx-post=action
+            data-hx-post=action
             enctype="multipart/form-data"
-            hx-target="this"
-            hx-swap="outerHTML"
-            hx-disabled-elt="find button"
+            data-hx-target="this"
+            data-hx-swap="outerHTML"
+            data-hx-disabled-elt="find button"
             class="flex flex-col gap-3"
             novalidate
         >
@@ -124,9 +124,10 @@ fn FileRow(file: FileItem) -> impl IntoView {
     let confirm = format!("Delete {}?", file.name);
     view! {
         <tr>
-            <td class="max-w-xs truncate">
-                // A download, not a page: htmx's boost must not fetch it.
-                <a href=file.download_url class="link" hx-boost="false" download>{file.name.clone()}</a>
+            // The name is the uploader's: htmx ignores any attribute in it. And the link is a
+            // download, not a page, which htmx's boost must not fetch.
+            <td class="max-w-xs truncate" data-hx-disable>
+                <a href=file.download_url class="link" download>{file.name.clone()}</a>
             </td>
             <td>{file.kind}</td>
             <td class="whitespace-nowrap">{file.size}</td>
@@ -139,7 +140,7 @@ fn FileRow(file: FileItem) -> impl IntoView {
                 }}
             </td>
             <td class="text-right">
-                <form method="post" action=file.delete_action hx-confirm=confirm>
+                <form method="post" action=file.delete_action data-hx-confirm=confirm>
                     <CsrfField token=file.csrf />
                     <button type="submit" class="btn btn-ghost btn-sm text-error">
                         "Delete" <span class="sr-only">{file.name}</span>

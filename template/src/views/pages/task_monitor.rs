@@ -96,7 +96,7 @@ fn FailedTask(task: TaskRow, csrf: String) -> impl IntoView {
                             <CsrfField token=csrf.clone() />
                             <button type="submit" class="btn btn-sm">"Retry"</button>
                         </form>
-                        <form method="post" action=task.delete_action hx-confirm="Delete this task?">
+                        <form method="post" action=task.delete_action data-hx-confirm="Delete this task?">
                             <CsrfField token=csrf />
                             <button type="submit" class="btn btn-ghost btn-sm text-error">"Delete"</button>
                         </form>
