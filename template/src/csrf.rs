@@ -1,82 +1,138 @@
-//! The synchronizer token: the second defence against cross-site form posts.
+//! The CSRF token: the second defence against cross-site form posts.
 //!
 //! The first is tower-http's `CsrfLayer` (see [`crate::routes`]), which refuses unsafe requests
 //! that the browser marks as coming from another site (`Sec-Fetch-Site`, `Origin`). Old browsers
-//! send neither header, so every form also carries a random token that another site cannot read:
+//! send neither header, so every form also carries a random token that another site can neither
+//! read nor choose:
 //!
-//! - [`CsrfToken`], an extractor, gives the session's token (made on first use); forms render it
-//!   as a hidden field named [`FIELD`], and the layout hands it to htmx as the [`HEADER`] header;
-//! - [`verify`], a middleware on the page routes, refuses any POST, PUT, PATCH or DELETE that does
-//!   not carry it, with a 403 that asks to reload the page. A multipart form (a file upload)
-//!   carries it in its action's query string, [`with_token`], as its body is not read ahead of
-//!   the handler.
-//!
-//! Signing in and out replaces the token (`crate::auth::session`).
+//! - the token lives in a cookie of its own, signed with the app's key, `HttpOnly` and
+//!   `SameSite=Lax` (in production also `Secure` and `__Host-`, which a sibling subdomain cannot
+//!   set); no session and no database row is needed, so showing a form writes nothing;
+//! - [`CsrfToken`], an extractor, gives the visitor's token (made and set as a cookie on first
+//!   use); forms render it as a hidden field named [`FIELD`], and the layout hands it to htmx as
+//!   the [`HEADER`] header;
+//! - [`protect`], a middleware on the page routes, refuses any POST, PUT, PATCH or DELETE whose
+//!   token is missing or differs from its cookie's, with a 403 that asks to reload the page. A
+//!   multipart form (a file upload) carries the token in its action's query string,
+//!   [`with_token`], as its body is not read ahead of the handler;
+//! - a new session id (signing in, signing out) comes with a new token, so a token seen before
+//!   is worthless after.
 
 use axum::{
     body::{Body, Bytes},
-    extract::{FromRequestParts, Request},
+    extract::{FromRequestParts, Request, State},
     http::{Method, header, request::Parts},
     middleware::Next,
     response::Response,
 };
 use subtle::ConstantTimeEq as _;
+use tower_cookies::{
+    Cookie, Cookies,
+    cookie::{Key, SameSite},
+};
 use tower_sessions::Session;
 
-use crate::error::AppError;
+use crate::{config::Config, error::AppError};
 
 /// The form field carrying the token.
 pub const FIELD: &str = "csrf_token";
 /// The request header carrying the token (htmx requests).
 pub const HEADER: &str = "x-csrf-token";
 
-const SESSION_KEY: &str = "csrf.token";
+/// The token's cookie: its name and attributes, and the key that signs it.
+#[derive(Clone)]
+pub struct CsrfCookie {
+    key: Key,
+    secure: bool,
+}
 
-/// The session's CSRF token, to render in forms.
+impl std::fmt::Debug for CsrfCookie {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsrfCookie")
+            .field("name", &self.name())
+            .field("secure", &self.secure)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CsrfCookie {
+    /// The cookie as configured: HTTPS-only with the `__Host-` prefix when the session cookie is.
+    pub fn new(config: &Config, key: Key) -> Self {
+        Self {
+            key,
+            secure: config.session.secure_cookie,
+        }
+    }
+
+    /// The cookie's name.
+    pub fn name(&self) -> &'static str {
+        if self.secure { "__Host-csrf" } else { "csrf" }
+    }
+
+    /// The visitor's token, if their cookie holds one signed with our key.
+    fn token(&self, cookies: &Cookies) -> Option<String> {
+        cookies
+            .signed(&self.key)
+            .get(self.name())
+            .map(|cookie| cookie.value().to_owned())
+    }
+
+    /// Draws a new token and sets it as the visitor's cookie (for the browser's session).
+    fn issue(&self, cookies: &Cookies) -> Result<String, AppError> {
+        let token = crate::random::token::<32>()?;
+        let cookie = Cookie::build((self.name(), token.clone()))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure)
+            .build();
+        cookies.signed(&self.key).add(cookie);
+        Ok(token)
+    }
+}
+
+/// What [`protect`] leaves in the request for [`CsrfToken`]: the visitor's cookies, and how to
+/// make the token's.
+#[derive(Clone)]
+struct TokenCookies {
+    cookies: Cookies,
+    cookie: CsrfCookie,
+}
+
+/// The visitor's CSRF token, to render in forms.
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
 
 impl CsrfToken {
-    /// The session's token, created and stored on first use.
-    pub async fn of(session: &Session) -> Result<Self, AppError> {
-        if let Some(token) = session.get::<String>(SESSION_KEY).await.map_err(store)? {
-            return Ok(Self(token));
-        }
-        let token = crate::random::token::<32>()?;
-        session.insert(SESSION_KEY, &token).await.map_err(store)?;
-        Ok(Self(token))
+    /// The visitor's token, made (and set as their cookie) on first use. `None` on routes
+    /// without [`protect`].
+    pub fn of(parts: &Parts) -> Option<Result<Self, AppError>> {
+        let found = parts.extensions.get::<TokenCookies>()?;
+        let token = match found.cookie.token(&found.cookies) {
+            Some(token) => Ok(token),
+            None => found.cookie.issue(&found.cookies),
+        };
+        Some(token.map(Self))
     }
 
-    /// The session's token if it has one already; unlike [`CsrfToken::of`], never writes to the
-    /// session. A store error counts as no token: the form that needs one will make it.
-    pub async fn existing(session: &Session) -> Option<Self> {
-        session
-            .get::<String>(SESSION_KEY)
-            .await
-            .ok()
-            .flatten()
-            .map(Self)
+    /// The visitor's token if they have one already; unlike [`CsrfToken::of`], never sets a
+    /// cookie.
+    pub fn existing(parts: &Parts) -> Option<Self> {
+        let found = parts.extensions.get::<TokenCookies>()?;
+        found.cookie.token(&found.cookies).map(Self)
     }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(|(_, message)| AppError::Internal(anyhow::anyhow!(message)))?;
-        Self::of(&session).await
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Self::of(parts).unwrap_or_else(|| {
+            Err(AppError::Internal(anyhow::anyhow!(
+                "CsrfToken used on a route without the csrf::protect middleware"
+            )))
+        })
     }
-}
-
-/// Drops the session's token: the next form gets a new one.
-pub async fn forget_token(session: &Session) -> Result<(), AppError> {
-    session
-        .remove::<String>(SESSION_KEY)
-        .await
-        .map(drop)
-        .map_err(store)
 }
 
 /// `action` with the token in its query string, for a multipart form's `action`.
@@ -87,27 +143,44 @@ pub fn with_token(action: impl std::fmt::Display, token: &str) -> String {
     format!("{action}?{query}")
 }
 
-/// Middleware: unsafe methods must carry the session's token, in the [`HEADER`] header, in the
-/// [`FIELD`] field of a URL-encoded form, or in the query string of a multipart form.
-pub async fn verify(session: Session, request: Request, next: Next) -> Result<Response, AppError> {
-    if matches!(
+/// Middleware (inside the session layer, whose cookies it shares): unsafe methods must carry the
+/// visitor's token, in the [`HEADER`] header, in the [`FIELD`] field of a URL-encoded form, or in
+/// the query string of a multipart form. After the handler, a new session id gets a new token.
+pub async fn protect(
+    State(cookie): State<CsrfCookie>,
+    cookies: Cookies,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, AppError> {
+    let is_safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-    ) {
-        return Ok(next.run(request).await);
+    );
+    if !is_safe {
+        let expected = cookie.token(&cookies);
+        let (checked, sent) = sent_token(request).await?;
+        request = checked;
+        let valid = match (expected, sent) {
+            (Some(expected), Some(sent)) => bool::from(expected.as_bytes().ct_eq(sent.as_bytes())),
+            _ => false,
+        };
+        if !valid {
+            return Err(AppError::Forbidden(
+                "This form has expired. Reload the page and try again.".to_owned(),
+            ));
+        }
     }
-    let expected = session.get::<String>(SESSION_KEY).await.map_err(store)?;
-    let (request, sent) = sent_token(request).await?;
-    let valid = match (expected, sent) {
-        (Some(expected), Some(sent)) => bool::from(expected.as_bytes().ct_eq(sent.as_bytes())),
-        _ => false,
-    };
-    if !valid {
-        return Err(AppError::Forbidden(
-            "This form has expired. Reload the page and try again.".to_owned(),
-        ));
+    let session_before = session.id();
+    request.extensions_mut().insert(TokenCookies {
+        cookies: cookies.clone(),
+        cookie: cookie.clone(),
+    });
+    let response = next.run(request).await;
+    if session.id() != session_before {
+        cookie.issue(&cookies)?;
     }
-    Ok(next.run(request).await)
+    Ok(response)
 }
 
 /// The token the request carries, and the request put back together (the form body, once read,
@@ -163,8 +236,4 @@ fn is_length_limit_error(error: &axum::Error) -> bool {
         source = error.source();
     }
     false
-}
-
-fn store(error: tower_sessions::session::Error) -> AppError {
-    AppError::Internal(anyhow::Error::new(error).context("the session store failed"))
 }

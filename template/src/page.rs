@@ -18,8 +18,6 @@ use axum::{
 use axum_messages::{Level, Messages};
 use leptos::prelude::*;
 
-use tower_sessions::Session;
-
 use crate::{
     app::AppState,
 {%- if auth %}
@@ -52,8 +50,8 @@ pub struct Page {
     /// The signed-in user, for the navigation.
     user: Option<CurrentUser>,
 {%- endif %}
-    /// The session's CSRF token, which htmx sends with every request: always when someone is
-    /// signed in (the sign-out button posts it), otherwise once the session has one.
+    /// The visitor's CSRF token, which htmx sends with every request: always when someone is
+    /// signed in (the sign-out button posts it), otherwise once the visitor has one.
     csrf: Option<String>,
     /// Set by [`Page::cache_for`].
     cache_for: Option<Duration>,
@@ -206,18 +204,15 @@ impl FromRequestParts<AppState> for Page {
         let messages = Messages::from_request_parts(parts, state).await.ok();
 {%- if auth %}
         let user = parts.extensions.get::<CurrentUser>().cloned();
-        // Not made for anonymous visitors: a page view alone should not write a session.
-        let csrf = match (&user, parts.extensions.get::<Session>()) {
-            (Some(_), Some(session)) => CsrfToken::of(session).await.ok(),
-            (None, Some(session)) => CsrfToken::existing(session).await,
-            (_, None) => None,
+        // Made here only for the signed-in (the sign-out button posts it): a page that shows no
+        // form sets no cookie for anyone else.
+        let csrf = match &user {
+            Some(_) => CsrfToken::of(parts).and_then(Result::ok),
+            None => CsrfToken::existing(parts),
         };
 {%- else %}
-        // Not made here: a page view alone should not write a session.
-        let csrf = match parts.extensions.get::<Session>() {
-            Some(session) => CsrfToken::existing(session).await,
-            None => None,
-        };
+        // Not made here: a page that shows no form sets no cookie.
+        let csrf = CsrfToken::existing(parts);
 {%- endif %}
         Ok(Self {
             app_name: state.config.name.clone(),

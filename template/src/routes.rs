@@ -3,7 +3,7 @@
 //! | group | routes | its own middleware |
 //! |---|---|---|
 {%- if auth %}
-//! | [`pages`], [`auth`], [`account`] | HTML pages | page cache, sessions, flash messages, CSRF token check, signed-in user |
+//! | [`pages`], [`auth`], [`account`] | HTML pages | page cache, sessions, flash messages, signed-in user, CSRF token check |
 {%- else %}
 //! | [`pages`] | HTML pages | page cache, sessions, flash messages, CSRF token check |
 {%- endif %}
@@ -49,7 +49,7 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     http::{HeaderName, StatusCode},
-    middleware::{from_fn, from_fn_with_state},
+    middleware::from_fn_with_state,
 };
 use axum_messages::MessagesManagerLayer;
 use tower::ServiceBuilder;
@@ -90,6 +90,7 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
         && config.mail.transport == MailTransport::Outbox;
     // Each group reads bodies under its own size limit, which is in place before the CSRF check
     // reads a form.
+    let csrf_cookie = csrf::CsrfCookie::new(config, state.session_key.clone());
     let forms = pages_routes()
         .merge(if dev_tools {
             dev::routes()
@@ -97,26 +98,31 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
             Routes::new()
         })
         .merge(extra_pages)
-        .route_layer(from_fn(csrf::verify))
+        .route_layer(from_fn_with_state(csrf_cookie.clone(), csrf::protect))
         .layer(RequestBodyLimitLayer::new(config.server.body_limit_bytes));
 {%- if uploads %}
     // Uploads: room for the largest file allowed and the form around it.
-    let forms = forms.merge(files::routes().route_layer(from_fn(csrf::verify)).layer(
-        RequestBodyLimitLayer::new(config.uploads.request_limit_bytes()),
-    ));
+    let forms = forms.merge(
+        files::routes()
+            .route_layer(from_fn_with_state(csrf_cookie, csrf::protect))
+            .layer(RequestBodyLimitLayer::new(
+                config.uploads.request_limit_bytes(),
+            )),
+    );
 {%- endif %}
     let (pages, _) = forms
 {%- if auth %}
-        // Layers run bottom to top: the session is loaded first, then the flash messages and the
-        // signed-in user.
+        // Layers run bottom to top: the session is loaded first, then the signed-in user, then
+        // the flash messages (which the user's layer sees saved, to keep the session's lifetime).
+        .layer(MessagesManagerLayer)
         .layer(from_fn_with_state(
             state.clone(),
             crate::auth::session::load_current_user,
         ))
 {%- else %}
         // Layers run bottom to top: the session is loaded first, then the flash messages.
-{%- endif %}
         .layer(MessagesManagerLayer)
+{%- endif %}
         .layer(session::layer(
             &state.config,
             state.db.clone(),

@@ -139,7 +139,8 @@ mod storm {
         Client::builder(TokioExecutor::new()).build_http()
     }
 
-    /// What a browser holds after opening the sign-in page: its session cookie and CSRF token.
+    /// What a browser holds after opening the sign-in page: its CSRF token, in the form and in
+    /// the cookie the page set.
     #[derive(Debug, Clone)]
     pub struct SignInForm {
         cookie: String,
@@ -156,7 +157,7 @@ mod storm {
                 .get(header::SET_COOKIE)
                 .and_then(|value| value.to_str().ok())
                 .and_then(|value| value.split(';').next())
-                .context("the sign-in page set no session cookie")?
+                .context("the sign-in page set no cookie")?
                 .to_owned();
             let page = response.into_body().collect().await?.to_bytes();
             let page = String::from_utf8_lossy(&page);

@@ -1,12 +1,16 @@
 //! Who is signed in: the user's id in the session, checked against the database on every request.
 //!
 //! - [`sign_in`] gives the visitor a new session id (one seen before signing in is worthless
-//!   after), stores the user, and records the session's owner in `sessions.user_id` so that
-//!   [`revoke_all`] can end every session of a user.
+//!   after, and so is the CSRF token: see `crate::csrf`), stores the user, and records the
+//!   session's owner in `sessions.user_id` so that [`revoke_all`] can end every session of a
+//!   user.
+//! - "Remember me" is kept in the session: a remembered session lasts `auth.remember_days` after
+//!   its last use, any other ends when the browser closes. Each time the session is saved, its
+//!   cookie says so again (see [`load_current_user`]).
 //! - Next to the id, the session keeps a fingerprint of the password hash. When the password
 //!   changes, every older session stops matching and is signed out, even one the revocation
 //!   missed (a request in flight that saves its session again).
-//! - [`sign_out`] deletes the session: data, flash messages and CSRF token go with it.
+//! - [`sign_out`] deletes the session: data, flash messages and all.
 //! - [`load_current_user`], a middleware, puts the [`CurrentUser`] into the request for the
 //!   guards (`crate::auth::guards`) and the layout.
 
@@ -47,11 +51,13 @@ use session_owner::{Column as SessionColumn, Entity as Sessions};
 
 const USER_ID: &str = "auth.user_id";
 const FINGERPRINT: &str = "auth.fingerprint";
-/// Unix seconds of the last renewal of a remembered session.
+/// Whether the visitor ticked "Remember me" when signing in.
+const REMEMBER: &str = "auth.remember";
+/// Unix seconds of the last renewal of the session.
 pub const RENEWED_AT: &str = "auth.renewed_at";
 
-/// A remembered session is renewed (its cookie and expiry pushed back) at most this often, so
-/// reading pages does not write to the database on every request.
+/// A signed-in session is renewed (its expiry, and a remembered one's cookie, pushed back) at
+/// most this often, so reading pages does not write to the database on every request.
 const RENEW_EVERY: Duration = Duration::days(1);
 
 /// The signed-in user, for this request.
@@ -66,8 +72,8 @@ impl std::ops::Deref for CurrentUser {
     }
 }
 
-/// Signs `user` in on this session. With `remember`, the session lasts `remember_days` after its
-/// last use; without, it ends when the browser closes.
+/// Signs `user` in on this session. With `remember`, the session lasts `remember` after its last
+/// use; without, it ends when the browser closes.
 pub async fn sign_in(
     session: &Session,
     db: &impl ConnectionTrait,
@@ -75,7 +81,6 @@ pub async fn sign_in(
     remember: Option<Duration>,
 ) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_error)?;
-    crate::csrf::forget_token(session).await?;
     session
         .insert(USER_ID, user.id)
         .await
@@ -84,16 +89,15 @@ pub async fn sign_in(
         .insert(FINGERPRINT, fingerprint(user))
         .await
         .map_err(session_error)?;
-    match remember {
-        Some(lifetime) => {
-            session.set_expiry(Some(Expiry::OnInactivity(lifetime)));
-            session
-                .insert(RENEWED_AT, OffsetDateTime::now_utc().unix_timestamp())
-                .await
-                .map_err(session_error)?;
-        }
-        None => session.set_expiry(Some(Expiry::OnSessionEnd)),
-    }
+    session
+        .insert(REMEMBER, remember.is_some())
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(RENEWED_AT, OffsetDateTime::now_utc().unix_timestamp())
+        .await
+        .map_err(session_error)?;
+    session.set_expiry(Some(lifetime(remember)));
     // Saved now, so that its row exists to be marked with its owner.
     session.save().await.map_err(session_error)?;
     let id = session
@@ -105,6 +109,16 @@ pub async fn sign_in(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// How long a signed-in session lasts: `remember` after its last use, or until the browser
+/// closes (its row is then deleted two weeks after its last renewal at the latest, tower-sessions'
+/// bound for such sessions).
+fn lifetime(remember: Option<Duration>) -> Expiry {
+    match remember {
+        Some(lifetime) => Expiry::OnInactivity(lifetime),
+        None => Expiry::OnSessionEnd,
+    }
 }
 
 /// Ends the session: its row, its data and its cookie.
@@ -137,6 +151,9 @@ pub async fn refresh_fingerprint(session: &Session, user: &user::Model) -> Resul
 
 /// Middleware: finds the signed-in user, if any, and puts a [`CurrentUser`] into the request. A
 /// session whose user is gone, disabled or whose password changed is signed out.
+///
+/// After the handler, a session about to be saved gets its lifetime again: tower-sessions gives
+/// each request's session the layer's default, which its cookie would otherwise carry.
 pub async fn load_current_user(
     State(app): State<AppState>,
     session: Session,
@@ -146,7 +163,15 @@ pub async fn load_current_user(
     if let Some(user) = current_user(&app, &session).await? {
         request.extensions_mut().insert(user);
     }
-    Ok(next.run(request).await)
+    let response = next.run(request).await;
+    // Only when it changed: setting the expiry of an unchanged session would save it.
+    if session.is_modified()
+        && let Some(remember) = session.get::<bool>(REMEMBER).await.map_err(session_error)?
+    {
+        let remember_for = Duration::days(app.config.auth.remember_days);
+        session.set_expiry(Some(lifetime(remember.then_some(remember_for))));
+    }
+    Ok(response)
 }
 
 async fn current_user(app: &AppState, session: &Session) -> Result<Option<CurrentUser>, AppError> {
@@ -169,7 +194,7 @@ async fn current_user(app: &AppState, session: &Session) -> Result<Option<Curren
     Ok(Some(CurrentUser(Arc::new(user))))
 }
 
-/// Pushes back the expiry of a remembered session, once a day at most.
+/// Pushes back the expiry of a signed-in session, once a day at most.
 async fn renew_if_due(session: &Session) -> Result<(), AppError> {
     let Some(renewed_at) = session
         .get::<i64>(RENEWED_AT)

@@ -1,7 +1,7 @@
 //! The admin area's pages (see [`crate::admin`]): administrators only; anyone else, signed in
 //! or not, gets a 403.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, time::Duration};
 
 use axum::{
     Form,
@@ -17,12 +17,13 @@ use crate::{
     admin::{self, Field, ListQuery, Resource, SaveError, Widget},
     app::AppState,
     auth::guards::RequireAdmin,
+    cache::Put,
     csrf::CsrfToken,
     error::AppError,
     htmx,
     models::user,
     page::Page,
-    paths,
+    paths, session,
     views::{
         components::form::FormErrors,
         pages::admin::{
@@ -31,6 +32,9 @@ use crate::{
         },
     },
 };
+
+/// How long the dashboard's count of open sessions is reused.
+const OPEN_SESSIONS_TTL: Duration = Duration::from_secs(60);
 
 pub fn routes() -> Routes<AppState> {
     Routes::new()
@@ -120,8 +124,17 @@ async fn dashboard(
             count: resource.count(&app.db).await?,
         });
     }
+    // Counted at most once a minute, however many administrators ask at once.
+    let open_sessions = app
+        .cache
+        .get_or_compute("admin:open_sessions", Put::ttl(OPEN_SESSIONS_TTL), || {
+            session::store::count_open(&app.db)
+        })
+        .await?;
+    let database = app.backend.name();
     let flush_action = paths::AdminFlushCache.to_string();
-    let content = view! { <Dashboard tables flush_action csrf /> }.into_any();
+    let content =
+        view! { <Dashboard tables open_sessions database flush_action csrf /> }.into_any();
     let section = paths::AdminDashboard.to_string();
     Ok(render(page, "Dashboard", &section, content))
 }

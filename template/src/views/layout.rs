@@ -53,7 +53,7 @@ pub struct LayoutData {
     /// Who is signed in, if anyone.
     pub user: Option<SignedIn>,
 {%- endif %}
-    /// The session's CSRF token, if the page has one: htmx sends it as a header.
+    /// The visitor's CSRF token, if the page has one: htmx sends it as a header.
     pub csrf: Option<String>,
 }
 

@@ -582,3 +582,29 @@ async fn hostile_text_stored_in_a_table_is_shown_as_text_to_administrators() {
         assert_inert(&html(&app.get(edit).await), payload);
     }
 }
+
+#[tokio::test]
+async fn the_dashboard_counts_open_sessions_through_the_cache() {
+    let (app, _) = as_admin().await;
+    app.state
+        .cache
+        .set(
+            "admin:open_sessions",
+            &123_u64,
+            Put::ttl(Duration::from_secs(60)),
+        )
+        .await
+        .unwrap();
+
+    let cached = html(&app.get(paths::AdminDashboard).await);
+    app.state.cache.flush().await.unwrap();
+    let counted = html(&app.get(paths::AdminDashboard).await);
+
+    assert_eq!(text_of(&cached, "[data-testid=open-sessions]"), "123");
+    // The administrator's own session, the only one of a fresh test database.
+    assert_eq!(text_of(&counted, "[data-testid=open-sessions]"), "1");
+    assert_eq!(
+        text_of(&counted, "[data-testid=database]"),
+        app.backend().name()
+    );
+}

@@ -190,17 +190,26 @@ async fn registering_a_taken_address_answers_the_same_and_tells_its_owner() {
 }
 
 #[tokio::test]
-async fn signing_in_gives_a_new_session_id_and_signing_out_deletes_it() {
+async fn signing_in_gives_a_new_session_id_and_form_token_and_signing_out_deletes_it() {
     // Checklist 2: session id cycled on sign-in and sign-out.
     let app = TestApp::spawn().await;
     app.create_user("ed@example.com", PASSWORD, false).await;
-    let form = app.get("/login").await;
-    let before = session_cookie(&form).expect("the form's session");
+    // A session before signing in: a message sent through the contact form leaves a flash.
+    let contact = [
+        ("name", "Ed"),
+        ("email", "ed@example.com"),
+        ("message", "Hi"),
+    ];
+    let sent = app.submit("/contact", "/contact", &contact).await;
+    let before = session_cookie(&sent).expect("a session for the flash message");
+    let token_before = app.form_token("/login").await;
 
     let signed_in = app.sign_in("ed@example.com", PASSWORD).await;
 
     let after = session_cookie(&signed_in).expect("a new session cookie");
     assert_ne!(before, after);
+    let token_after = app.form_token("/account").await;
+    assert_ne!(token_before, token_after, "a new form token");
     // Checklist 10: HttpOnly and SameSite=Lax (Secure and __Host- in production: see sessions.rs).
     assert!(
         after.contains("HttpOnly") && after.contains("SameSite=Lax"),
@@ -687,4 +696,63 @@ async fn hostile_text_in_the_account_forms_comes_back_as_text() {
         let form = ("/account", "/account/email");
         assert_comes_back_as_text(&app, form, &fields, "email", payload).await;
     }
+}
+
+#[tokio::test]
+async fn showing_the_account_forms_writes_no_session() {
+    let app = TestApp::spawn().await;
+    let pages = [
+        "/login",
+        "/register",
+        "/forgot-password",
+        "/resend-verification",
+        "/verify-email?token=anything",
+        "/reset-password?token=anything",
+    ];
+
+    for _ in 0..100 {
+        for page in pages {
+            // Each a new visitor, without cookies: a form token cookie, no session.
+            let response = app.server.get(page).do_not_save_cookies().await;
+            assert!(session_cookie(&response).is_none(), "{page}");
+        }
+    }
+
+    let rows = crate::app::session::store::count_open(app.db())
+        .await
+        .unwrap();
+    assert_eq!(rows, 0);
+}
+
+#[tokio::test]
+async fn without_remember_me_the_cookie_ends_with_the_browser_on_every_later_page() {
+    let app = TestApp::spawn().await;
+    app.create_user("no@example.com", PASSWORD, false).await;
+    app.sign_in("no@example.com", PASSWORD).await;
+
+    // The next page shows (and removes) the "signed in" message: the session is saved again.
+    let next = app.get("/account").await;
+
+    let cookie = session_cookie(&next).expect("the session saved again");
+    assert!(
+        !cookie.contains("Max-Age") && !cookie.contains("Expires"),
+        "{cookie}"
+    );
+}
+
+#[tokio::test]
+async fn with_remember_me_every_later_cookie_keeps_the_remembered_lifetime() {
+    let app = TestApp::spawn_with(|config| config.auth.remember_days = 30).await;
+    app.create_user("yes@example.com", PASSWORD, false).await;
+    let fields = [
+        ("email", "yes@example.com"),
+        ("password", PASSWORD),
+        ("remember", "on"),
+    ];
+    app.submit("/login", "/login", &fields).await;
+
+    let next = app.get("/account").await;
+
+    let cookie = session_cookie(&next).expect("the session saved again");
+    assert!(cookie.contains("Max-Age=2592000"), "{cookie}");
 }

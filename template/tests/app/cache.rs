@@ -12,7 +12,7 @@ use std::{
 use serde::{Deserialize, Serialize};
 
 use crate::app::cache::{Cache, Put};
-use crate::helpers::{TestApp, html, test_config, text_of};
+use crate::helpers::test_config;
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -150,25 +150,6 @@ async fn a_failed_computation_is_returned_and_not_cached() {
 
     assert_eq!(failed, Err("no answer"));
     assert_eq!(retried, Ok(7));
-}
-
-#[tokio::test]
-async fn the_home_page_counts_open_sessions_through_the_cache() {
-    let app = TestApp::spawn().await;
-    app.state
-        .cache
-        .set("home:open_sessions", &123_u64, Put::ttl(MINUTE))
-        .await
-        .unwrap();
-
-    let cached = html(&app.get("/").await);
-    app.state.cache.flush().await.unwrap();
-    let counted = html(&app.get("/").await);
-
-    assert_eq!(text_of(&cached, "[data-testid=open-sessions]"), "123");
-    // A fresh test database: no session was saved before this request counted them.
-    assert_eq!(text_of(&counted, "[data-testid=open-sessions]"), "0");
-    app.stop().await;
 }
 
 /// Awaits every task, in order.

@@ -169,13 +169,13 @@ impl TestApp {
             .await
     }
 
-    /// The session's CSRF token (the first call starts the session holding it), for requests
+    /// The visitor's CSRF token (the first call sets the cookie holding it), for requests
     /// that send it as the `x-csrf-token` header, as htmx does.
     pub async fn csrf_token(&self) -> String {
         self.form_token(CsrfFormPage).await
     }
 
-    /// The CSRF token of the form on the page at `path` (which starts the session holding it).
+    /// The CSRF token of the form on the page at `path` (which sets the cookie holding it).
     pub async fn form_token(&self, path: impl Display) -> String {
         let page = self.get(path).await;
         let document = html(&page);

@@ -56,11 +56,13 @@ async fn the_home_page_is_rendered_once_then_served_as_it_was() {
 
 #[tokio::test]
 async fn a_visitor_with_a_session_never_gets_a_kept_page_nor_has_theirs_kept() {
-    let app = TestApp::spawn().await;
+    let renders = Renders::default();
+    let app = TestApp::spawn_with_routes(test_pages(&renders)).await;
     app.second_client().get(paths::Home).await;
 
-    // A form page gave this visitor a session, holding a form token.
+    // A form page gave this visitor a form token, then a page gave them a session.
     let token = app.csrf_token().await;
+    app.get(StartsASession).await;
     let theirs = app.get(paths::Home).await;
     let anonymous = app.second_client().get(paths::Home).await;
 
@@ -71,6 +73,18 @@ async fn a_visitor_with_a_session_never_gets_a_kept_page_nor_has_theirs_kept() {
     );
     assert!(was_kept(&anonymous));
     assert!(!anonymous.text().contains(&token));
+}
+
+#[tokio::test]
+async fn a_visitor_with_only_a_form_token_gets_kept_pages_which_never_carry_it() {
+    let app = TestApp::spawn().await;
+    app.second_client().get(paths::Home).await;
+
+    let token = app.csrf_token().await;
+    let theirs = app.get(paths::Home).await;
+
+    assert!(was_kept(&theirs));
+    assert!(!theirs.text().contains(&token));
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Security headers, request ids, compression, and the production configuration check.
 
 use axum_extra::routing::TypedPath;
+use sea_orm::{EntityTrait as _, PaginatorTrait as _};
 use secrecy::SecretString;
 
 use crate::{
@@ -9,7 +10,7 @@ use crate::{
         middleware::CONTENT_SECURITY_POLICY,
         paths,
         routes::Routes,
-        session::signing_key,
+        session::{signing_key, store::entity::Entity as Sessions},
     },
     helpers::{CsrfFormPage, TestApp, html, test_config, text_of},
 };
@@ -87,6 +88,10 @@ async fn a_request_id_that_is_not_a_plain_token_is_replaced() {
     }
 }
 
+async fn session_rows(app: &TestApp) -> u64 {
+    Sessions::find().count(app.db()).await.unwrap()
+}
+
 #[derive(Debug, TypedPath)]
 #[typed_path("/test/submit")]
 struct Submit;
@@ -126,18 +131,71 @@ async fn a_form_posted_from_another_site_is_refused() {
 }
 
 #[tokio::test]
-async fn a_form_carrying_the_sessions_token_is_accepted_and_a_stale_one_refused() {
+async fn a_form_carrying_the_visitors_token_is_accepted_and_a_stale_one_refused() {
     let app = TestApp::spawn_with_routes(Routes::new().post(submit)).await;
 
     let accepted = app.submit(CsrfFormPage, Submit, &[]).await;
     let stale = app
-        .post_with_token(Submit, "a-token-from-another-session", &[])
+        .post_with_token(Submit, "a-token-from-another-visitor", &[])
         .await;
 
     accepted.assert_status_ok();
     assert_eq!(accepted.text(), "accepted");
     stale.assert_status_forbidden();
     assert!(stale.text().contains("This form has expired"));
+}
+
+#[tokio::test]
+async fn a_token_is_accepted_only_with_its_own_signed_cookie() {
+    let app = TestApp::spawn_with_routes(Routes::new().post(submit)).await;
+    let attacker = app.second_client();
+    let attackers_token = attacker.form_token(paths::Contact).await;
+    let victims_token = app.csrf_token().await;
+    let post = |token: String, cookie: Option<String>| {
+        let mut request = app
+            .server
+            .post(&Submit.to_string())
+            .add_header("accept", "text/html")
+            .do_not_save_cookies()
+            .form(&[("csrf_token", token)]);
+        match cookie.as_deref() {
+            None => {}
+            Some("") => request = request.clear_cookies(),
+            Some(cookie) => request = request.clear_cookies().add_header("cookie", cookie),
+        }
+        request
+    };
+
+    // The attacker's own (valid) token, with the victim's cookie.
+    post(attackers_token.clone(), None)
+        .await
+        .assert_status_forbidden();
+    // A token without any cookie.
+    post(victims_token.clone(), Some(String::new()))
+        .await
+        .assert_status_forbidden();
+    // A cookie the attacker wrote (as a sibling subdomain could), unsigned, with its value.
+    post("chosen".to_owned(), Some("csrf=chosen".to_owned()))
+        .await
+        .assert_status_forbidden();
+    // The victim's own token, with their cookie.
+    post(victims_token, None).await.assert_status_ok();
+}
+
+#[tokio::test]
+async fn showing_forms_writes_no_session_however_many_visitors_ask() {
+    let app = TestApp::spawn().await;
+
+    for _ in 0..500 {
+        for path in [paths::Contact.to_string(), CsrfFormPage.to_string()] {
+            // Each a new visitor, without cookies.
+            let response = app.server.get(&path).do_not_save_cookies().await;
+            response.assert_status_ok();
+            assert!(!response.text().is_empty());
+        }
+    }
+
+    assert_eq!(session_rows(&app).await, 0);
 }
 
 #[test]

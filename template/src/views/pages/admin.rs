@@ -53,7 +53,15 @@ pub struct TableCount {
 }
 
 #[component]
-pub fn Dashboard(tables: Vec<TableCount>, flush_action: String, csrf: String) -> impl IntoView {
+pub fn Dashboard(
+    tables: Vec<TableCount>,
+    /// Sessions not expired, counted at most once a minute (through the cache).
+    open_sessions: u64,
+    /// "SQLite" or "Postgres".
+    database: &'static str,
+    flush_action: String,
+    csrf: String,
+) -> impl IntoView {
     view! {
         <h1 class="text-3xl font-bold tracking-tight">"Dashboard"</h1>
         <div class="stats stats-vertical bg-base-100 shadow-sm sm:stats-horizontal" data-testid="counts">
@@ -67,6 +75,11 @@ pub fn Dashboard(tables: Vec<TableCount>, flush_action: String, csrf: String) ->
                 })
                 .collect_view()}
         </div>
+        <p class="text-sm text-base-content/80">
+            "Database: " <span data-testid="database">{database}</span> " · "
+            <span data-testid="open-sessions">{open_sessions}</span>
+            {if open_sessions == 1 { " open session" } else { " open sessions" }}
+        </p>
         <div class="card bg-base-100 shadow-sm">
             <div class="card-body">
                 <h2 class="card-title">"Cache"</h2>

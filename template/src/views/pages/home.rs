@@ -4,23 +4,8 @@ use leptos::prelude::*;
 
 use crate::paths::About;
 
-/// Shown on the home page: what the handler found out about the running app.
-#[derive(Debug, Clone)]
-pub struct HomeData {
-    pub app_name: String,
-    /// "SQLite" or "Postgres".
-    pub database: &'static str,
-    /// Sessions not expired, counted at most once a minute (through the cache).
-    pub open_sessions: u64,
-}
-
 #[component]
-pub fn HomePage(data: HomeData) -> impl IntoView {
-    let HomeData {
-        app_name,
-        database,
-        open_sessions,
-    } = data;
+pub fn HomePage(app_name: String) -> impl IntoView {
     view! {
         <section class="hero rounded-box bg-base-100 py-12 shadow-sm">
             <div class="hero-content text-center">
@@ -32,11 +17,6 @@ pub fn HomePage(data: HomeData) -> impl IntoView {
                     <div class="flex flex-wrap justify-center gap-3">
                         <a href=About.to_string() class="btn btn-primary">"How this app works"</a>
                     </div>
-                    <p class="mt-6 text-sm text-base-content/70">
-                        "Connected to " <span class="badge badge-ghost" data-testid="database">{database}</span>
-                        " · " <span data-testid="open-sessions">{open_sessions}</span>
-                        {if open_sessions == 1 { " open session" } else { " open sessions" }}
-                    </p>
                 </div>
             </div>
         </section>
