@@ -22,7 +22,8 @@ use std::sync::LazyLock;
 pub use self::{
     field::{Field, Timestamp, Widget},
     resource::{
-        Action, ActionFn, ActionFuture, Admin, ListQuery, Listing, PER_PAGE, Resource, SaveError,
+        Action, ActionFn, ActionFuture, Admin, ListQuery, Listing, MAX_PER_PAGE, MAX_SEARCH_CHARS,
+        PER_PAGE, Resource, SaveError,
     },
 };
 use crate::models::user;

@@ -11,6 +11,7 @@
 use std::{ops::Deref, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
+use axum::extract::FromRef;
 use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret as _;
 use tokio::task::JoinHandle;
@@ -19,14 +20,18 @@ use tower_sessions::cookie::Key;
 
 use crate::{
 {%- if auth %}
-    auth::{password::Passwords, rate_limit::RateLimits},
+    auth::password::Passwords,
 {%- endif %}
     cache::Cache,
+    client_ip::TrustedProxies,
     config::Config,
     db::{self, Backend},
     mail::{Email, Mailer},
 {%- if tasks %}
     queue::{self, Tasks},
+{%- endif %}
+    rate_limit::RateLimits,
+{%- if tasks %}
     session, tasks,
 {%- else %}
     session,
@@ -35,10 +40,10 @@ use crate::{
     uploads::Storage,
 {%- endif %}
 };
-{% if auth %}
+
 /// How often idle rate-limit counters are forgotten.
 const RATE_LIMIT_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
-{% endif %}
+
 /// How long [`Services::stop`] waits for each service.
 pub const STOP_STEP_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -55,9 +60,11 @@ pub struct App {
 {%- if auth %}
     /// Hashes and verifies passwords, a few at a time.
     pub passwords: Passwords,
-    /// Counts sign-in attempts, reset requests and verification resends.
-    pub rate_limits: Arc<RateLimits>,
 {%- endif %}
+    /// Counts what an attacker would repeat: see [`crate::rate_limit`].
+    pub rate_limits: Arc<RateLimits>,
+    /// The reverse proxies whose word on a client's address is taken: see [`crate::client_ip`].
+    pub trusted_proxies: TrustedProxies,
     pub mailer: Mailer,
     /// Values worth keeping for a while: see [`crate::cache`].
     pub cache: Cache,
@@ -118,6 +125,12 @@ impl Deref for AppState {
     }
 }
 
+impl FromRef<AppState> for TrustedProxies {
+    fn from_ref(app: &AppState) -> Self {
+        app.trusted_proxies.clone()
+    }
+}
+
 /// The running app: its state and the background tasks it started.
 #[derive(Debug)]
 pub struct Services {
@@ -172,10 +185,14 @@ impl Services {
                 .await
                 .context("could not apply the database migrations")?;
         }
-{% if auth %}
+{%- if auth %}
         let passwords = Passwords::new(&config.auth)?;
-        let rate_limits = Arc::new(RateLimits::new(&config.auth.rate_limit));
 {%- endif %}
+        let rate_limits = Arc::new(RateLimits::new(&config.rate_limit));
+        let trusted_proxies = TrustedProxies::new(
+            &config.server.client_ip_header,
+            &config.server.trusted_proxies,
+        )?;
         let mailer = Mailer::new(&config.mail, &config.server.public_url)
             .context("could not set up mail")?;
         let cache = Cache::new(&config.cache)
@@ -201,8 +218,9 @@ impl Services {
                 session_key,
 {%- if auth %}
                 passwords,
-                rate_limits,
 {%- endif %}
+                rate_limits,
+                trusted_proxies,
                 mailer,
                 cache,
 {%- if uploads %}
@@ -225,7 +243,6 @@ impl Services {
             ),
         ));
 {%- endunless %}
-{%- if auth %}
         let rate_limits = Arc::clone(&services.state.rate_limits);
         services.background.push(Background::new(
             "rate limit sweep",
@@ -235,7 +252,6 @@ impl Services {
                 move || rate_limits.forget_idle(),
             ),
         ));
-{%- endif %}
 {%- if tasks %}
         if worker {
             let worker =

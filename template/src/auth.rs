@@ -1,16 +1,15 @@
 //! Accounts: registration, sign-in and sign-out, email verification, password reset, and the
-//! guards that protect pages. The pages are in `crate::routes::auth` and `crate::routes::account`.
+//! guards that protect pages. The pages are in `crate::routes::auth` and `crate::routes::account`;
+//! their rate limits in `crate::rate_limit`.
 //!
 //! - [`password`]: argon2id hashing on the blocking pool, a few at a time.
 //! - [`tokens`]: the one-time links sent by email: random, stored hashed, short-lived.
 //! - [`session`]: who is signed in, checked against the database on every request.
 //! - [`guards`]: `RequireUser`, `RequireAdmin`, `RequireGuest` for handlers.
-//! - [`rate_limit`]: limits on sign-in attempts, reset requests and verification resends.
 //! - [`forms`]: the forms of these pages, with their validation rules.
 
 pub mod forms;
 pub mod guards;
 pub mod password;
-pub mod rate_limit;
 pub mod session;
 pub mod tokens;

@@ -31,6 +31,7 @@ use std::{
 
 use anyhow::Context as _;
 use config::{Environment as EnvSource, File, FileFormat};
+use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -107,6 +108,7 @@ pub struct Config {
 {%- if auth %}
     pub auth: AuthConfig,
 {%- endif %}
+    pub rate_limit: RateLimitConfig,
     pub mail: MailConfig,
     pub cache: CacheConfig,
 {%- if uploads %}
@@ -136,12 +138,13 @@ pub struct ServerConfig {
     pub public_url: String,
     /// HTTPS from certificate files, when no reverse proxy terminates TLS.
     pub tls: TlsConfig,
-{%- if auth %}
     /// Behind a reverse proxy, the header in which it passes the client's IP address
     /// (`x-forwarded-for`, `x-real-ip`); empty when clients connect directly. Rate limits count
-    /// per client address.
+    /// per client address (see `crate::client_ip`).
     pub client_ip_header: String,
-{%- endif %}
+    /// The proxies whose `client_ip_header` is believed (CIDRs: `10.0.0.0/8`, `::1/128`); from
+    /// anyone else the header is ignored.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// HTTPS served by the app itself (see `crate::server`). Off by default: a reverse proxy or load
@@ -226,20 +229,24 @@ pub struct AuthConfig {
     pub reset_token_minutes: i64,
     /// An email verification link works for this many hours.
     pub verify_token_hours: i64,
-    pub rate_limit: RateLimitConfig,
 }
-
-/// Limits on sign-in attempts, password reset requests and verification resends, each counted
-/// separately.
+{% endif %}
+/// Limits on what an attacker would repeat (see `crate::rate_limit`), each action counted apart.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitConfig {
-    /// At most this many per minute for one email address from one IP address.
+    /// At most this many per minute for one email address from one network.
     pub per_email_and_ip_per_minute: u32,
-    /// At most this many every three minutes from one IP address, whatever the email.
+    /// At most this many every three minutes from one network, whatever the email.
     pub per_ip_per_3_minutes: u32,
+{%- if auth %}
+    /// At most this many sign-in attempts an hour on one account, from anywhere.
+    pub per_account_per_hour: u32,
+    /// At most this many emails an hour to one address, whatever asks for them.
+    pub mails_per_address_per_hour: u32,
+{%- endif %}
 }
-{% endif %}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailConfig {
@@ -440,7 +447,10 @@ impl Config {
                 EnvSource::with_prefix("APP")
                     .prefix_separator("_")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    // APP_SERVER__TRUSTED_PROXIES=10.0.0.0/8,127.0.0.1/32
+                    .list_separator(",")
+                    .with_list_parse_key("server.trusted_proxies"),
             )
             .set_override("environment", environment.to_string())?
             .build()
@@ -531,12 +541,16 @@ impl Config {
                 "auth.remember_days, auth.reset_token_minutes and auth.verify_token_hours must be \
                  above 0",
             ),
-            (
-                auth.rate_limit.per_email_and_ip_per_minute > 0
-                    && auth.rate_limit.per_ip_per_3_minutes > 0,
-                "auth.rate_limit values must be above 0",
-            ),
 {%- endif %}
+            (
+                self.rate_limit.per_email_and_ip_per_minute > 0
+                    && self.rate_limit.per_ip_per_3_minutes > 0
+{%- if auth %}
+                    && self.rate_limit.per_account_per_hour > 0
+                    && self.rate_limit.mails_per_address_per_hour > 0
+{%- endif %},
+                "rate_limit values must be above 0",
+            ),
 {%- if uploads %}
             (
                 self.uploads.max_file_bytes > 0,
@@ -617,6 +631,14 @@ impl Config {
                     "mail.contact_to",
                     "mail.contact_to is a local address: the contact form's messages would be lost",
                     "set APP_MAIL__CONTACT_TO to your address",
+                ));
+            }
+            if !self.server.client_ip_header.is_empty() && self.server.trusted_proxies.is_empty() {
+                problems.push(Problem::new(
+                    "server.trusted_proxies",
+                    "server.client_ip_header is set but no proxy is trusted: the header is \
+                     ignored, and every visitor counts as the proxy in rate limits",
+                    "set APP_SERVER__TRUSTED_PROXIES to your proxies' addresses (CIDRs)",
                 ));
             }
             if self.mail.transport == MailTransport::Outbox {

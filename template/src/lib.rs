@@ -29,7 +29,7 @@ pub mod models;
 
 {% if auth -%}
 // Accounts and mail
-/// Registration, sign-in, email verification, password reset, guards, rate limits.
+/// Registration, sign-in, email verification, password reset, guards.
 pub mod auth;
 {%- else -%}
 // Mail
@@ -66,6 +66,10 @@ pub mod error;
 pub mod htmx;
 /// The token every form carries against cross-site request forgery.
 pub mod csrf;
+/// The client's IP address, also behind trusted reverse proxies.
+pub mod client_ip;
+/// Limits on what an attacker would repeat{% if auth %} (sign-in attempts, registrations…){% else %} (contact messages){% endif %}, per client network.
+pub mod rate_limit;
 /// Values no one can guess: tokens, keys, salts.
 pub mod random;
 /// Static files: embedded in release builds, served with content-hashed URLs.

@@ -138,8 +138,9 @@ fn config(folder: &Path, database: &str) -> anyhow::Result<Config> {
     // The storm hashes as production does (config/default.toml), from "many addresses".
     config.auth.argon2_memory_kib = 19_456;
     config.auth.argon2_iterations = 2;
-    config.auth.rate_limit.per_email_and_ip_per_minute = u32::MAX;
-    config.auth.rate_limit.per_ip_per_3_minutes = u32::MAX;
+    config.rate_limit.per_email_and_ip_per_minute = u32::MAX;
+    config.rate_limit.per_ip_per_3_minutes = u32::MAX;
+    config.rate_limit.per_account_per_hour = u32::MAX;
 {%- endif %}
     config.database.url =
         SecretString::from(format!("sqlite://{}/{database}?mode=rwc", folder.display()));

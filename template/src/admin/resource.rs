@@ -18,14 +18,20 @@ use crate::{
     app::AppState, auth::forms::strong_enough, error::AppError, views::components::form::FormErrors,
 };
 
-/// Rows per page of a list.
+/// Rows per page of a list, unless it asks for another number (`?per_page=`)…
 pub const PER_PAGE: u64 = 25;
+/// …of at most this many.
+pub const MAX_PER_PAGE: u64 = 100;
+/// The longest search, in characters.
+pub const MAX_SEARCH_CHARS: usize = 200;
 
 /// What the list page asks for: a page, an order, a search, filters.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
-    /// From 1.
+    /// From 1; a page past the last shows the last.
     pub page: u64,
+    /// From 1 to [`MAX_PER_PAGE`].
+    pub per_page: u64,
     /// A field name, and whether the order is descending.
     pub sort: Option<(String, bool)>,
     pub search: String,
@@ -33,36 +39,75 @@ pub struct ListQuery {
     pub filters: BTreeMap<String, String>,
 }
 
-impl ListQuery {
-    /// Reads `?page=2&sort=-email&q=ann&is_admin=true`. What does not make sense is ignored: an
-    /// admin mistyping a URL gets the first page, not an error.
-    pub fn from_pairs(pairs: &[(String, String)], fields: &[Field]) -> Self {
-        let mut query = Self {
+impl Default for ListQuery {
+    fn default() -> Self {
+        Self {
             page: 1,
-            ..Self::default()
-        };
+            per_page: PER_PAGE,
+            sort: None,
+            search: String::new(),
+            filters: BTreeMap::new(),
+        }
+    }
+}
+
+impl ListQuery {
+    /// Reads `?page=2&per_page=50&sort=-email&q=ann&is_admin=true`. A value that makes no sense
+    /// (a page that is not a number, a sort by a column the list lacks, a filter value the
+    /// column cannot hold, a search too long or holding control characters) is refused with a
+    /// 400 saying which; other parameters are ignored.
+    pub fn from_pairs(pairs: &[(String, String)], fields: &[Field]) -> Result<Self, AppError> {
+        let refuse = |message: &str| Err(AppError::BadRequest(message.to_owned()));
+        let mut query = Self::default();
         for (name, value) in pairs {
             match name.as_str() {
-                "page" => query.page = value.parse().unwrap_or(1).max(1),
+                "page" => match value.parse::<u64>() {
+                    Ok(page) if page >= 1 => query.page = page,
+                    _ => return refuse("The page must be a whole number from 1."),
+                },
+                "per_page" => match value.parse::<u64>() {
+                    Ok(n) if (1..=MAX_PER_PAGE).contains(&n) => query.per_page = n,
+                    _ => {
+                        return Err(AppError::BadRequest(format!(
+                            "Rows per page must be a whole number from 1 to {MAX_PER_PAGE}."
+                        )));
+                    }
+                },
                 "sort" => {
                     let (name, descending) = match value.strip_prefix('-') {
                         Some(name) => (name, true),
                         None => (value.as_str(), false),
                     };
-                    if fields.iter().any(|f| f.name == name && f.is_listed()) {
-                        query.sort = Some((name.to_owned(), descending));
+                    if !fields.iter().any(|f| f.name == name && f.is_listed()) {
+                        return refuse("The list cannot be sorted that way.");
                     }
+                    query.sort = Some((name.to_owned(), descending));
                 }
-                "q" => query.search = value.trim().to_owned(),
-                _ if !value.is_empty()
-                    && fields.iter().any(|f| f.name == name && f.is_filterable()) =>
-                {
+                "q" => {
+                    let search = value.trim();
+                    if search.chars().count() > MAX_SEARCH_CHARS
+                        || search.chars().any(char::is_control)
+                    {
+                        return Err(AppError::BadRequest(format!(
+                            "Search for at most {MAX_SEARCH_CHARS} characters, on one line."
+                        )));
+                    }
+                    query.search = search.to_owned();
+                }
+                _ if value.is_empty() => {}
+                _ => {
+                    let Some(field) = fields.iter().find(|f| f.name == name && f.is_filterable())
+                    else {
+                        continue;
+                    };
+                    if field.filter_value(value).is_none() {
+                        return refuse("A filter has a value its column cannot hold.");
+                    }
                     query.filters.insert(name.clone(), value.clone());
                 }
-                _ => {}
             }
         }
-        query
+        Ok(query)
     }
 
     /// The `sort` parameter of this order: `email`, or `-email` for the reverse.
@@ -83,6 +128,8 @@ pub struct Listing {
     /// Each row's id, and its listed fields' values as shown.
     pub rows: Vec<(i64, Vec<String>)>,
     pub total: u64,
+    /// The page shown: the one asked for, or the last when it asked for one past it.
+    pub page: u64,
     pub pages: u64,
 }
 
@@ -414,9 +461,11 @@ where
             // Newest first.
             None => select.order_by(self.primary_key, Order::Desc),
         };
-        let pages = select.paginate(db, PER_PAGE);
+        let pages = select.paginate(db, query.per_page.clamp(1, MAX_PER_PAGE));
         let counted = pages.num_items_and_pages().await?;
-        let models = pages.fetch_page(query.page.saturating_sub(1)).await?;
+        let last = counted.number_of_pages.max(1);
+        let page = query.page.clamp(1, last);
+        let models = pages.fetch_page(page - 1).await?;
         let rows = models
             .iter()
             .map(|model| {
@@ -431,7 +480,8 @@ where
         Ok(Listing {
             rows,
             total: counted.number_of_items,
-            pages: counted.number_of_pages.max(1),
+            page,
+            pages: last,
         })
     }
 

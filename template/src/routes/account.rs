@@ -15,16 +15,17 @@ use crate::{
     auth::{
         forms::{ChangeEmailForm, ChangePasswordForm},
         guards::RequireUser,
-        rate_limit::{Action, ClientIp},
         session::{self as auth_session, CurrentUser},
         tokens,
     },
+    client_ip::ClientIp,
     csrf::CsrfToken,
     error::AppError,
     htmx,
     models::user,
     page::Page,
     paths,
+    rate_limit::Action,
     views::components::form::FormErrors,
     views::pages::account::{
         AccountPage, ChangeEmailForm as ChangeEmailFormView,

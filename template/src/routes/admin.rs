@@ -14,7 +14,7 @@ use sea_orm::EntityName as _;
 
 use super::Routes;
 use crate::{
-    admin::{self, Field, ListQuery, Resource, SaveError, Widget},
+    admin::{self, Field, ListQuery, PER_PAGE, Resource, SaveError, Widget},
     app::AppState,
     auth::guards::RequireAdmin,
     cache::Put,
@@ -164,8 +164,10 @@ async fn list(
 ) -> Result<Response, AppError> {
     let resource = resource(&key)?;
     let fields = resource.fields();
-    let query = ListQuery::from_pairs(&pairs, fields);
+    let mut query = ListQuery::from_pairs(&pairs, fields)?;
     let listing = resource.list(&app.db, &query).await?;
+    // A page past the end showed the last: the links go on from there.
+    query.page = listing.page;
     let base = list_href(&key);
     let href = |changes: &dyn Fn(&mut ListQuery)| {
         let mut changed = query.clone();
@@ -258,6 +260,9 @@ fn query_string(query: &ListQuery) -> String {
     }
     for (name, value) in &query.filters {
         out.append_pair(name, value);
+    }
+    if query.per_page != PER_PAGE {
+        out.append_pair("per_page", &query.per_page.to_string());
     }
     if query.page > 1 {
         out.append_pair("page", &query.page.to_string());

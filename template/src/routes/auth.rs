@@ -26,10 +26,10 @@ use crate::{
             EmailForm, RegisterForm, ResetPasswordForm, SignInForm, VerifyEmailForm, safe_next,
         },
         guards::RequireGuest,
-        rate_limit::{Action, ClientIp},
         session::{self as auth_session},
         tokens::{self, Purpose},
     },
+    client_ip::ClientIp,
     csrf::CsrfToken,
     error::AppError,
     htmx,
@@ -37,6 +37,7 @@ use crate::{
     models::user::{self, NewUser},
     page::Page,
     paths,
+    rate_limit::Action,
     views::components::form::FormErrors,
     views::pages::auth::{
         AuthCard,
@@ -122,6 +123,7 @@ fn render_register(
 async fn register(
     _: paths::Register,
     _: RequireGuest,
+    ClientIp(ip): ClientIp,
     State(app): State<AppState>,
     CsrfToken(csrf): CsrfToken,
     page: Page,
@@ -131,6 +133,8 @@ async fn register(
         let errors = FormErrors::from_report(&report);
         return Ok(render_register(page, &app, csrf, form.email, errors));
     }
+    // Counted before hashing, which is the costly part.
+    app.rate_limits.check(Action::Register, ip, &form.email)?;
     // Hashed before looking the address up: a taken address answers as slowly as a new one.
     let password_hash = app.passwords.hash(&form.password).await?;
     let created = user::create(
@@ -146,13 +150,15 @@ async fn register(
     match created {
         Ok(user) => send_verification(&app, &user).await?,
         Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            let email = AccountExists {
-                app_name: app.config.name.clone(),
-                sign_in_link: app.mailer.link(&paths::SignIn.to_string()),
-                reset_link: app.mailer.link(&paths::ForgotPassword.to_string()),
-            };
-            app.send_email(&user::normalize_email(&form.email), email)
-                .await?;
+            let to = user::normalize_email(&form.email);
+            if app.rate_limits.allow_mail_to(&to) {
+                let email = AccountExists {
+                    app_name: app.config.name.clone(),
+                    sign_in_link: app.mailer.link(&paths::SignIn.to_string()),
+                    reset_link: app.mailer.link(&paths::ForgotPassword.to_string()),
+                };
+                app.send_email(&to, email).await?;
+            }
         }
         Err(error) => return Err(error.into()),
     }
@@ -176,8 +182,12 @@ fn render_check_inbox(
     })
 }
 
-/// Issues a verification token for the user's current address and emails the link.
+/// Issues a verification token for the user's current address and emails the link, unless the
+/// address had its share of mail this hour.
 pub(super) async fn send_verification(app: &AppState, user: &user::Model) -> Result<(), AppError> {
+    if !app.rate_limits.allow_mail_to(&user.email) {
+        return Ok(());
+    }
     let hours = app.config.auth.verify_token_hours;
     let token = tokens::issue(&app.db, user, Purpose::VerifyEmail, Duration::hours(hours)).await?;
     let email = VerifyEmail {
@@ -493,7 +503,9 @@ async fn forgot_password(
     }
     app.rate_limits
         .check(Action::PasswordReset, ip, &form.email)?;
-    if let Some(user) = user::find_by_email(&app.db, &form.email).await? {
+    if let Some(user) = user::find_by_email(&app.db, &form.email).await?
+        && app.rate_limits.allow_mail_to(&user.email)
+    {
         let minutes = app.config.auth.reset_token_minutes;
         let token = tokens::issue(
             &app.db,

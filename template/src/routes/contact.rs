@@ -10,12 +10,14 @@ use serde::Deserialize;
 use super::Routes;
 use crate::{
     app::AppState,
+    client_ip::ClientIp,
     csrf::CsrfToken,
     error::AppError,
     htmx,
     mail::emails::ContactMessage,
     page::Page,
     paths,
+    rate_limit::Action,
     views::{
         components::form::FormErrors,
         pages::contact::{ContactForm as ContactFormView, ContactPage, ContactValues},
@@ -100,6 +102,7 @@ async fn contact_page(_: paths::Contact, CsrfToken(csrf): CsrfToken, page: Page)
 
 async fn send_message(
     _: paths::Contact,
+    ClientIp(ip): ClientIp,
     State(app): State<AppState>,
     messages: Messages,
     CsrfToken(csrf): CsrfToken,
@@ -110,6 +113,7 @@ async fn send_message(
         let errors = FormErrors::from_report(&report);
         return Ok(render(page, csrf, form.values(), errors));
     }
+    app.rate_limits.check(Action::Contact, ip, &form.email)?;
     if form.website.is_empty() {
         let email = ContactMessage {
             app_name: app.config.name.clone(),

@@ -301,7 +301,7 @@ async fn names(resource: &dyn Resource, app: &TestApp, query: &[(&str, &str)]) -
         .iter()
         .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
         .collect();
-    let query = ListQuery::from_pairs(&pairs, resource.fields());
+    let query = ListQuery::from_pairs(&pairs, resource.fields()).expect("a valid query");
     let listing = resource.list(app.db(), &query).await.unwrap();
     listing
         .rows

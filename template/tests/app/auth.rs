@@ -20,7 +20,7 @@ use crate::{
         },
         routes::Routes,
     },
-    helpers::{TestApp, html, select, select_one, text_of},
+    helpers::{TEST_PEER, TestApp, html, select, select_one, text_of},
     injection::{PAYLOADS, assert_comes_back_as_text, assert_inert},
 };
 
@@ -755,4 +755,107 @@ async fn with_remember_me_every_later_cookie_keeps_the_remembered_lifetime() {
 
     let cookie = session_cookie(&next).expect("the session saved again");
     assert!(cookie.contains("Max-Age=2592000"), "{cookie}");
+}
+
+/// Posts `fields` to `action` with a fresh form token, as a client at `peer` (`203.0.113.7:4000`).
+async fn post_from(
+    app: &TestApp,
+    peer: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> TestResponse {
+    let token = app.form_token("/login").await;
+    let mut form = vec![("csrf_token", token.as_str())];
+    form.extend_from_slice(fields);
+    app.server
+        .post(action)
+        .add_header("accept", "text/html")
+        .add_header(TEST_PEER, peer)
+        .form(&form)
+        .await
+}
+
+#[tokio::test]
+async fn registrations_from_one_network_are_limited_before_any_password_is_hashed() {
+    let app = TestApp::spawn().await;
+
+    let mut statuses = Vec::new();
+    for n in 0..12 {
+        let email = format!("new{n}@example.com");
+        let fields = [("email", email.as_str()), ("password", PASSWORD)];
+        let response = post_from(&app, "198.51.100.7:4000", "/register", &fields).await;
+        statuses.push(response.status_code());
+    }
+
+    assert!(
+        statuses[..10]
+            .iter()
+            .all(|status| *status == StatusCode::OK)
+    );
+    assert!(
+        statuses[10..]
+            .iter()
+            .all(|status| *status == StatusCode::TOO_MANY_REQUESTS)
+    );
+    let users = Users::find().all(app.db()).await.unwrap();
+    assert_eq!(users.len(), 10);
+}
+
+#[tokio::test]
+async fn an_inbox_gets_a_few_mails_an_hour_whatever_asks_for_them() {
+    let app = TestApp::spawn().await;
+    app.create_user("victim@example.com", PASSWORD, false).await;
+
+    // From eight networks: "you already have an account", then reset links.
+    for n in 1..=8 {
+        let peer = format!("203.0.113.{n}:4000");
+        let fields = [("email", "victim@example.com"), ("password", PASSWORD)];
+        let registered = post_from(&app, &peer, "/register", &fields).await;
+        registered.assert_status_ok();
+        let fields = [("email", "victim@example.com")];
+        let reset = post_from(&app, &peer, "/forgot-password", &fields).await;
+        // The same answer as ever: nothing says a mail was skipped.
+        reset.assert_status_ok();
+        assert!(!select(&html(&reset), "[data-testid=check-inbox]").is_empty());
+    }
+
+    let mails = app.all_mail().await;
+    assert_eq!(
+        mails.len(),
+        app.state.config.rate_limit.mails_per_address_per_hour as usize
+    );
+}
+
+#[tokio::test]
+async fn sign_in_attempts_on_one_account_are_limited_however_many_networks_try() {
+    let app = TestApp::spawn().await;
+    app.create_user("admin@example.com", PASSWORD, true).await;
+    let per_account = app.state.config.rate_limit.per_account_per_hour as usize;
+
+    let mut statuses = Vec::new();
+    for n in 0..per_account + 3 {
+        // A new address for each guess, even a new network.
+        let peer = format!("[2001:db8:{n:x}::1]:4000");
+        let fields = [
+            ("email", "admin@example.com"),
+            ("password", "a wrong guess"),
+        ];
+        statuses.push(
+            post_from(&app, &peer, "/login", &fields)
+                .await
+                .status_code(),
+        );
+    }
+
+    let refused = StatusCode::UNPROCESSABLE_ENTITY;
+    assert!(
+        statuses[..per_account]
+            .iter()
+            .all(|status| *status == refused)
+    );
+    assert!(
+        statuses[per_account..]
+            .iter()
+            .all(|status| *status == StatusCode::TOO_MANY_REQUESTS)
+    );
 }

@@ -11,9 +11,14 @@
 //! On SQLite each test gets a file in its own temporary folder; on Postgres, a database of its own
 //! on the configured server, dropped when the test ends. Set `TEST_LOG=1` to see the app's logs.
 
-use std::{fmt::Display, path::Path, sync::Once};
+use std::{fmt::Display, net::SocketAddr, path::Path, sync::Once};
 
-use axum::response::Response;
+use axum::{
+    Router,
+    extract::{ConnectInfo, Request},
+    middleware::{Next, from_fn},
+    response::Response,
+};
 use axum_extra::routing::TypedPath;
 use axum_test::{TestResponse, TestServer, TestServerBuilder};
 use leptos::prelude::*;
@@ -95,7 +100,10 @@ impl TestApp {
         let server = TestServer::builder()
             .save_cookies()
             .mock_transport()
-            .build(routes::router_with(state.clone(), extra_pages));
+            .build(with_test_peers(routes::router_with(
+                state.clone(),
+                extra_pages,
+            )));
         Self {
             server,
             state,
@@ -135,7 +143,7 @@ impl TestApp {
     fn client_with(&self, builder: TestServerBuilder) -> Self {
         let server = builder
             .save_cookies()
-            .build(routes::router(self.state.clone()));
+            .build(with_test_peers(routes::router(self.state.clone())));
         Self {
             server,
             state: self.state.clone(),
@@ -253,6 +261,25 @@ impl TestApp {
             services.stop().await;
         }
     }
+}
+
+/// The request header that the tests' router takes as the connection's peer address
+/// (`203.0.113.7:4000`), which `ClientIp` counts by: tests of rate limits play several clients
+/// with it. Without it, every request of a test comes from one unknown client.
+pub const TEST_PEER: &str = "x-test-peer";
+
+fn with_test_peers(router: Router) -> Router {
+    router.layer(from_fn(|mut request: Request, next: Next| async move {
+        let peer = request
+            .headers()
+            .get(TEST_PEER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<SocketAddr>().ok());
+        if let Some(peer) = peer {
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
+        next.run(request).await
+    }))
 }
 
 /// A page holding an empty form, beside the pages of every [`TestApp`]: where tests that post

@@ -36,6 +36,7 @@ mod mail;
 mod migrations;
 mod page_cache;
 mod pages;
+mod rate_limits;
 mod security;
 mod server;
 mod sessions;

@@ -306,3 +306,27 @@ fn shutdown_must_leave_time_for_the_longest_request() {
         "{refused}"
     );
 }
+
+#[test]
+fn trusted_proxies_are_networks_and_a_header_without_them_is_refused_in_production() {
+    let refused = refusal_of("[server]\ntrusted_proxies = [\"not a network\"]\n");
+    assert!(refused.contains("trusted_proxies"), "{refused}");
+
+    let mut config = test_config();
+    config.environment = Environment::Production;
+    config.server.client_ip_header = "x-forwarded-for".to_owned();
+    let problems = config.problems();
+    assert!(
+        problems
+            .iter()
+            .any(|problem| problem.setting == "server.trusted_proxies"),
+        "{problems:?}"
+    );
+    config.server.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+    assert!(
+        !config
+            .problems()
+            .iter()
+            .any(|problem| problem.setting == "server.trusted_proxies")
+    );
+}

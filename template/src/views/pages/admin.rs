@@ -177,7 +177,8 @@ pub fn ListPage(data: ListData) -> impl IntoView {
             {searchable.then(|| view! {
                 <label class="input input-sm">
                     <span class="sr-only">"Search"</span>
-                    <input type="search" name="q" value=search placeholder="Search" />
+                    <input type="search" name="q" value=search placeholder="Search"
+                        maxlength=crate::admin::MAX_SEARCH_CHARS />
                 </label>
             })}
             {filters
