@@ -20,13 +20,13 @@ mod users;
 use std::sync::LazyLock;
 
 pub use self::{
-    field::{Field, Timestamp, Widget},
+    field::{Field, Rule, Timestamp, Widget},
     resource::{
         Action, ActionFn, ActionFuture, Admin, ListQuery, Listing, MAX_PER_PAGE, MAX_SEARCH_CHARS,
         PER_PAGE, Resource, SaveError,
     },
 };
-use crate::models::user;
+use crate::{auth::forms::email_address, models::user};
 
 /// Every table of the admin area, in the sidebar's order. To add one, add a line:
 ///
@@ -44,9 +44,16 @@ fn resources() -> Vec<Box<dyn Resource>> {
 fn accounts() -> Admin<user::Entity> {
     Admin::<user::Entity>::new("users", "Users")
         .title(user::Column::Email)
+        // Checked and lower-cased as registration does: `Ann@X.com` beside `ann@x.com` would be
+        // an account no one can sign in to.
+        .rule(user::Column::Email, email_address)
         .widget(user::Column::PasswordHash, Widget::Password)
         .label(user::Column::PasswordHash, "Password")
         .label(user::Column::IsAdmin, "Administrator")
+        // Changed only through the actions below, which keep an administrator from demoting or
+        // disabling themselves.
+        .read_only(user::Column::IsAdmin)
+        .read_only(user::Column::DisabledAt)
         .label(user::Column::EmailVerifiedAt, "Email verified at (UTC)")
         .label(user::Column::DisabledAt, "Disabled at (UTC)")
         .timestamp(user::Column::CreatedAt, Timestamp::OnCreate)

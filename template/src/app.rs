@@ -82,16 +82,14 @@ impl App {
 {%- if tasks %}
     /// Sends `email` to `to` from the task queue, which retries while the mail server fails: the
     /// visitor does not wait for the mail server (which would also let response times tell
-    /// which addresses have accounts).
+    /// which addresses have accounts). It waits sealed: see [`tasks::SendEmail`].
     pub async fn send_email(
         &self,
         to: &str,
         email: impl Email + Send + Sync + 'static,
     ) -> anyhow::Result<()> {
-        self.tasks
-            .enqueue(tasks::SendEmail::new(to, &email))
-            .await
-            .map(drop)
+        let task = tasks::SendEmail::new(to, &email, &self.config.secret_key)?;
+        self.tasks.enqueue(task).await.map(drop)
     }
 {%- else %}
     /// Sends `email` to `to` in the background: the visitor does not wait for the mail server

@@ -12,16 +12,25 @@
 //!   use); forms render it as a hidden field named [`FIELD`], and the layout hands it to htmx as
 //!   the [`HEADER`] header;
 //! - [`protect`], a middleware on the page routes, refuses any POST, PUT, PATCH or DELETE whose
-//!   token is missing or differs from its cookie's, with a 403 that asks to reload the page. A
+//!   token is missing or differs from its cookie's, with a 403 that asks to reload the page (a
+//!   method no route of the path takes gets the router's 405 instead). A
 //!   multipart form (a file upload) carries the token in its action's query string,
 //!   [`with_token`], as its body is not read ahead of the handler;
 //! - a new session id (signing in, signing out) comes with a new token, so a token seen before
 //!   is worthless after.
 
+use std::{
+    collections::HashSet,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
+
 use axum::{
     body::{Body, Bytes},
-    extract::{FromRequestParts, Request, State},
-    http::{Method, header, request::Parts},
+    extract::{FromRequestParts, MatchedPath, Request, State},
+    http::{HeaderValue, Method, header, request::Parts},
     middleware::Next,
     response::Response,
 };
@@ -32,7 +41,7 @@ use tower_cookies::{
 };
 use tower_sessions::Session;
 
-use crate::{config::Config, error::AppError};
+use crate::{config::Config, error::AppError, routes::RouteTable};
 
 /// The form field carrying the token.
 pub const FIELD: &str = "csrf_token";
@@ -91,12 +100,73 @@ impl CsrfCookie {
     }
 }
 
-/// What [`protect`] leaves in the request for [`CsrfToken`]: the visitor's cookies, and how to
-/// make the token's.
+/// What [`protect`] needs: the token's cookie, and which unsafe methods each path takes (a
+/// method it does not take gets the router's 405, not a 403 about a token).
+#[derive(Debug, Clone)]
+pub struct Protection {
+    cookie: CsrfCookie,
+    /// (method, path pattern) of every route that changes something.
+    unsafe_routes: Arc<HashSet<(&'static str, &'static str)>>,
+}
+
+impl Protection {
+    /// For the routes of `table`.
+    pub fn new(cookie: &CsrfCookie, table: &RouteTable) -> Self {
+        let unsafe_routes = table
+            .0
+            .iter()
+            .filter(|route| !is_safe(route.method))
+            .map(|route| (route.method, route.path))
+            .collect();
+        Self {
+            cookie: cookie.clone(),
+            unsafe_routes: Arc::new(unsafe_routes),
+        }
+    }
+
+    /// Whether a route takes `method` at `path` (a pattern, such as `/admin/{resource}`).
+    fn routes(&self, method: &Method, path: &str) -> bool {
+        self.unsafe_routes
+            .iter()
+            .any(|(m, p)| *m == method.as_str() && *p == path)
+    }
+}
+
+fn is_safe(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS" | "TRACE")
+}
+
+/// What [`protect`] leaves in the request for [`CsrfToken`]: the visitor's cookies, how to make
+/// the token's, and whether the token was handed out.
 #[derive(Clone)]
 struct TokenCookies {
     cookies: Cookies,
     cookie: CsrfCookie,
+    shown: TokenShown,
+}
+
+/// Whether the request's token was handed out, to go into its response: such a response must
+/// be kept by no cache (`Cache-Control: no-store`, set by [`protect`]; no htmx history snapshot,
+/// see `crate::page`).
+#[derive(Debug, Clone, Default)]
+pub struct TokenShown(Arc<AtomicBool>);
+
+impl TokenShown {
+    /// The request's, on routes with [`protect`].
+    pub fn of(parts: &Parts) -> Option<Self> {
+        parts
+            .extensions
+            .get::<TokenCookies>()
+            .map(|found| found.shown.clone())
+    }
+
+    pub fn was_shown(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn mark(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// The visitor's CSRF token, to render in forms.
@@ -112,6 +182,7 @@ impl CsrfToken {
             Some(token) => Ok(token),
             None => found.cookie.issue(&found.cookies),
         };
+        found.shown.mark();
         Some(token.map(Self))
     }
 
@@ -119,7 +190,9 @@ impl CsrfToken {
     /// cookie.
     pub fn existing(parts: &Parts) -> Option<Self> {
         let found = parts.extensions.get::<TokenCookies>()?;
-        found.cookie.token(&found.cookies).map(Self)
+        let token = found.cookie.token(&found.cookies)?;
+        found.shown.mark();
+        Some(Self(token))
     }
 }
 
@@ -147,17 +220,19 @@ pub fn with_token(action: impl std::fmt::Display, token: &str) -> String {
 /// visitor's token, in the [`HEADER`] header, in the [`FIELD`] field of a URL-encoded form, or in
 /// the query string of a multipart form. After the handler, a new session id gets a new token.
 pub async fn protect(
-    State(cookie): State<CsrfCookie>,
+    State(protection): State<Protection>,
     cookies: Cookies,
     session: Session,
     mut request: Request,
     next: Next,
 ) -> Result<Response, AppError> {
-    let is_safe = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-    );
-    if !is_safe {
+    let cookie = &protection.cookie;
+    // A method the path does not take runs no handler: the router answers 405 with `Allow`.
+    let routed = request
+        .extensions()
+        .get::<MatchedPath>()
+        .is_some_and(|path| protection.routes(request.method(), path.as_str()));
+    if !is_safe(request.method().as_str()) && routed {
         let expected = cookie.token(&cookies);
         let (checked, sent) = sent_token(request).await?;
         request = checked;
@@ -172,13 +247,23 @@ pub async fn protect(
         }
     }
     let session_before = session.id();
+    let shown = TokenShown::default();
     request.extensions_mut().insert(TokenCookies {
         cookies: cookies.clone(),
         cookie: cookie.clone(),
+        shown: shown.clone(),
     });
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     if session.id() != session_before {
         cookie.issue(&cookies)?;
+    }
+    // A page holding the token stays out of every cache: the browser's, a proxy's, a shared
+    // computer's back button.
+    if shown.was_shown() {
+        response
+            .headers_mut()
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
     }
     Ok(response)
 }

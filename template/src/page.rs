@@ -24,7 +24,7 @@ use crate::{
     auth::session::CurrentUser,
 {%- endif %}
     cache::pages::Cacheable,
-    csrf::CsrfToken,
+    csrf::{CsrfToken, TokenShown},
     htmx::HxRequest,
     views::{
         self,
@@ -53,6 +53,8 @@ pub struct Page {
     /// The visitor's CSRF token, which htmx sends with every request: always when someone is
     /// signed in (the sign-out button posts it), otherwise once the visitor has one.
     csrf: Option<String>,
+    /// Whether the handler put the token into the page too (a form).
+    token_shown: Option<TokenShown>,
     /// Set by [`Page::cache_for`].
     cache_for: Option<Duration>,
 }
@@ -62,7 +64,7 @@ pub struct Page {
 pub const VARY_HTMX: &str = "hx-request, hx-boosted, hx-history-restore-request";
 
 impl Page {
-    /// A page for a request that has no session (error pages rendered by middleware).
+    /// A page for a request that has no session.
     pub fn new(app_name: String, path: String, hx: HxRequest) -> Self {
         Self {
             app_name,
@@ -73,9 +75,37 @@ impl Page {
             user: None,
 {%- endif %}
             csrf: None,
+            token_shown: None,
             cache_for: None,
         }
     }
+
+{%- if auth %}
+    /// A page for an error response, rendered by middleware after the handler: it shows who is
+    /// signed in (the response carries them, see `crate::auth::session::load_current_user`).
+    pub fn for_error(
+        app_name: String,
+        path: String,
+        hx: HxRequest,
+        response: &axum::http::Extensions,
+    ) -> Self {
+        Self {
+            user: response.get::<CurrentUser>().cloned(),
+            ..Self::new(app_name, path, hx)
+        }
+    }
+{%- else %}
+    /// A page for an error response, rendered by middleware after the handler (the same for
+    /// everyone: the site has no accounts).
+    pub fn for_error(
+        app_name: String,
+        path: String,
+        hx: HxRequest,
+        _response: &axum::http::Extensions,
+    ) -> Self {
+        Self::new(app_name, path, hx)
+    }
+{%- endif %}
 {% if auth %}
     /// The signed-in user, if any.
     pub fn user(&self) -> Option<&CurrentUser> {
@@ -117,15 +147,21 @@ impl Page {
         response
     }
 
-    /// Whether the page shows nothing of the visitor's own: {% if auth %}no account, {% endif %}no form token, no
-    /// flash message.
+    /// Whether the page shows nothing of the visitor's own: no private page, no flash message.
     fn is_the_same_for_everyone(&self) -> bool {
+        !self.is_private() && self.messages.as_ref().is_none_or(Messages::is_empty)
+    }
+
+    /// Whether the page holds what must stay in this visitor's browser tab alone: {% if auth %}an account
+    /// or {% endif %}a form token. No cache keeps it (`Cache-Control: no-store`, set by the middleware) and
+    /// htmx keeps no snapshot of it for the back button.
+    fn is_private(&self) -> bool {
 {%- if auth %}
-        self.user.is_none()
-            && self.csrf.is_none()
-            && self.messages.as_ref().is_none_or(Messages::is_empty)
+        self.user.is_some()
+            || self.csrf.is_some()
+            || self.token_shown.as_ref().is_some_and(TokenShown::was_shown)
 {%- else %}
-        self.csrf.is_none() && self.messages.as_ref().is_none_or(Messages::is_empty)
+        self.csrf.is_some() || self.token_shown.as_ref().is_some_and(TokenShown::was_shown)
 {%- endif %}
     }
 
@@ -154,6 +190,7 @@ impl Page {
         title: String,
         content: impl IntoView + 'static,
     ) -> String {
+        let private = self.is_private();
         let Self {
             app_name,
             path,
@@ -163,6 +200,7 @@ impl Page {
             user,
 {%- endif %}
             csrf,
+            token_shown: _,
             cache_for: _,
         } = self;
         let flashes: Vec<Flash> = messages
@@ -188,6 +226,7 @@ impl Page {
             }),
 {%- endif %}
             csrf,
+            private,
         };
         views::render(view! { <Layout data>{content}</Layout> })
     }
@@ -223,6 +262,7 @@ impl FromRequestParts<AppState> for Page {
             user,
 {%- endif %}
             csrf: csrf.map(|token| token.0),
+            token_shown: TokenShown::of(parts),
             cache_for: None,
         })
     }

@@ -84,9 +84,15 @@ pub struct Account;
 #[typed_path("/account/password")]
 pub struct AccountPassword;
 
+/// Asks for a new address (POST): a link goes there.
 #[derive(Debug, Clone, Copy, TypedPath)]
 #[typed_path("/account/email")]
 pub struct AccountEmail;
+
+/// The link sent to a new address (`?token=…`): confirming makes it the account's.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/email/confirm")]
+pub struct AccountEmailConfirm;
 {% endif %}
 {%- if admin %}
 // The admin area (`crate::routes::admin`), for administrators only. `resource` is a key of

@@ -3,7 +3,7 @@
 //!
 //! - **A task** is a struct and its handler: implement [`Task`] (see `src/tasks/send_email.rs`),
 //!   then list the type in [`crate::tasks::registry`].
-//! - **Enqueue** with `app.tasks.enqueue(SendEmail { … }).await?`. Chain `.run_after(delay)`,
+//! - **Enqueue** with `app.tasks.enqueue(SendWelcome { user_id }).await?`. Chain `.run_after(delay)`,
 //!   `.run_at(time)`, `.priority(n)` or `.unique(key)` before `.await`, and
 //!   `.in_transaction(&txn)` to write the task in your own transaction: it then exists only if
 //!   that transaction commits.

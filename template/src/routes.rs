@@ -97,20 +97,26 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
         } else {
             Routes::new()
         })
-        .merge(extra_pages)
-        .route_layer(from_fn_with_state(csrf_cookie.clone(), csrf::protect))
+        .merge(extra_pages);
+    let protection = csrf::Protection::new(&csrf_cookie, &forms.table());
+    let forms = forms
+        .route_layer(from_fn_with_state(protection, csrf::protect))
         .layer(RequestBodyLimitLayer::new(config.server.body_limit_bytes));
 {%- if uploads %}
     // Uploads: room for the largest file allowed and the form around it.
+    let files = files::routes();
+    let protection = csrf::Protection::new(&csrf_cookie, &files.table());
     let forms = forms.merge(
-        files::routes()
-            .route_layer(from_fn_with_state(csrf_cookie, csrf::protect))
+        files
+            .route_layer(from_fn_with_state(protection, csrf::protect))
             .layer(RequestBodyLimitLayer::new(
                 config.uploads.request_limit_bytes(),
             )),
     );
 {%- endif %}
     let (pages, _) = forms
+        // Inside the session's layers: a 404 page shows who is signed in.
+        .fallback(not_found)
 {%- if auth %}
         // Layers run bottom to top: the session is loaded first, then the signed-in user, then
         // the flash messages (which the user's layer sees saved, to keep the session's lifetime).
@@ -141,7 +147,6 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
         .merge(pages)
         .merge(health)
         .merge(static_files)
-        .fallback(not_found)
         .layer(
             ServiceBuilder::new()
                 .layer(middleware::drop_unusable_request_ids())

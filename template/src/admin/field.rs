@@ -55,7 +55,13 @@ pub struct Field {
     pub sensitive: bool,
     /// Set to the current time when a row is created (and, with `on_update`, saved).
     pub timestamp: Option<Timestamp>,
+    /// What the text a form sends must be, and how it is stored: the value to store, or what is
+    /// wrong (an email address checked and lower-cased, as every form of the app does).
+    pub rule: Option<Rule>,
 }
+
+/// A field's own check of the text a form sends: the text to store, or the message to show.
+pub type Rule = fn(&str) -> Result<String, &'static str>;
 
 /// When the app sets a timestamp column itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +109,7 @@ impl Field {
             hidden,
             sensitive: hidden,
             timestamp: None,
+            rule: None,
         }
     }
 

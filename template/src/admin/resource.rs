@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use secrecy::SecretString;
 
-use super::field::{Field, Timestamp, Widget};
+use super::field::{Field, Rule, Timestamp, Widget};
 use crate::{
     app::AppState, auth::forms::strong_enough, error::AppError, views::components::form::FormErrors,
 };
@@ -306,6 +306,12 @@ where
         self
     }
 
+    /// Checks and shapes what a form sends for the column before it is stored.
+    pub fn rule(mut self, column: E::Column, rule: Rule) -> Self {
+        self.field_mut(column).rule = Some(rule);
+        self
+    }
+
     /// Never shown; changed only when a new value is entered.
     pub fn sensitive(mut self, column: E::Column) -> Self {
         self.field_mut(column).sensitive = true;
@@ -520,7 +526,22 @@ where
             if !field.is_editable() {
                 continue;
             }
-            let sent = sent.get(field.name).map(String::as_str);
+            let mut sent = sent.get(field.name).map(String::as_str);
+            let shaped;
+            if let (Some(rule), Some(text)) = (field.rule, sent)
+                && !text.trim().is_empty()
+            {
+                match rule(text) {
+                    Ok(text) => {
+                        shaped = text;
+                        sent = Some(&shaped);
+                    }
+                    Err(message) => {
+                        errors.add(field.name, message);
+                        continue;
+                    }
+                }
+            }
             let value = if field.sensitive {
                 // Unchanged unless a new value is entered.
                 match sent.filter(|text| !text.is_empty()) {

@@ -86,16 +86,21 @@ pub struct ChangeEmailForm {
 }
 
 fn an_email_address(value: &str, _: &AuthConfig) -> garde::Result {
+    email_address(value).map(drop).map_err(garde::Error::new)
+}
+
+/// The rule for every email address an account is given, wherever it is written (the forms,
+/// the admin area, `user create`): an address, as stored (trimmed, lower case), or what is
+/// wrong with it.
+pub fn email_address(value: &str) -> Result<String, &'static str> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(garde::Error::new("Enter your email address."));
+        return Err("Enter your email address.");
     }
     if value.len() > EMAIL_MAX || value.validate_email().is_err() {
-        return Err(garde::Error::new(
-            "Enter an email address like name@example.com.",
-        ));
+        return Err("Enter an email address like name@example.com.");
     }
-    Ok(())
+    Ok(crate::models::user::normalize_email(value))
 }
 
 /// A new password's length rule, for the sign-up, reset and account forms and the admin area.

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::{Request, State},
+    http::{HeaderValue, header},
     middleware::Next,
     response::Response,
 };
@@ -160,10 +161,21 @@ pub async fn load_current_user(
     mut request: Request,
     next: Next,
 ) -> Result<Response, AppError> {
-    if let Some(user) = current_user(&app, &session).await? {
-        request.extensions_mut().insert(user);
+    let signed_in = current_user(&app, &session).await?;
+    if let Some(user) = &signed_in {
+        request.extensions_mut().insert(user.clone());
     }
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    if let Some(user) = signed_in {
+        // What a signed-in user sees is theirs: no cache keeps it (a response may say otherwise).
+        response
+            .headers_mut()
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+        // For an error page, rendered on the way out (`crate::middleware::error_pages`): it shows
+        // who is signed in, as any page does.
+        response.extensions_mut().insert(user);
+    }
     // Only when it changed: setting the expiry of an unchanged session would save it.
     if session.is_modified()
         && let Some(remember) = session.get::<bool>(REMEMBER).await.map_err(session_error)?

@@ -1,8 +1,10 @@
-//! One-time tokens for links sent by email (verify an address, reset a password).
+//! One-time tokens for links sent by email (verify an address, reset a password, confirm a new
+//! address).
 //!
 //! - 32 random bytes from the operating system, sent base64url-encoded in the link;
 //! - only their SHA-256 is stored (`user_tokens.token_hash`), so the database alone opens nothing;
-//! - each is bound to a purpose and to the address it was sent to, and expires;
+//! - each is bound to a purpose and to the address it was sent to (for a change of address, the
+//!   new one, which it proves), and expires;
 //! - redeeming deletes it, and issuing a new one deletes the older ones of the same purpose;
 //! - [`revoke_all`] voids every token of a user, on a change of password or email.
 
@@ -24,6 +26,8 @@ use crate::models::{
 pub enum Purpose {
     VerifyEmail,
     ResetPassword,
+    /// Makes the address the link was sent to the user's new one.
+    ChangeEmail,
 }
 
 impl Purpose {
@@ -31,14 +35,27 @@ impl Purpose {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
+            Self::ChangeEmail => "change_email",
         }
     }
 }
 
-/// Creates a token for `user`, valid for `lifetime`, and returns the secret to put in the link.
+/// Creates a token for `user`, valid for `lifetime`, and returns the secret to put in the link
+/// sent to their address.
 pub async fn issue(
     db: &impl ConnectionTrait,
     user: &user::Model,
+    purpose: Purpose,
+    lifetime: Duration,
+) -> anyhow::Result<String> {
+    issue_to(db, user, &user.email, purpose, lifetime).await
+}
+
+/// Like [`issue`], for a link sent to `address` (a new address to confirm).
+pub async fn issue_to(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    address: &str,
     purpose: Purpose,
     lifetime: Duration,
 ) -> anyhow::Result<String> {
@@ -54,7 +71,7 @@ pub async fn issue(
         user_id: Set(user.id),
         purpose: Set(purpose.as_str().to_owned()),
         token_hash: Set(Sha256::digest(secret).to_vec()),
-        sent_to: Set(user.email.clone()),
+        sent_to: Set(address.to_owned()),
         expires_at: Set(now + lifetime),
         created_at: Set(now),
         ..Default::default()
@@ -79,6 +96,17 @@ pub async fn redeem(
     purpose: Purpose,
     secret: &str,
 ) -> Result<Option<user::Model>, DbErr> {
+    Ok(redeem_sent(db, purpose, secret)
+        .await?
+        .map(|(user, _)| user))
+}
+
+/// Like [`redeem`], with the address the link was sent to.
+pub async fn redeem_sent(
+    db: &DatabaseConnection,
+    purpose: Purpose,
+    secret: &str,
+) -> Result<Option<(user::Model, String)>, DbErr> {
     let txn = db.begin().await?;
     let Some((token, user)) = find_valid(&txn, purpose, secret).await? else {
         return Ok(None);
@@ -89,7 +117,32 @@ pub async fn redeem(
         return Ok(None);
     }
     txn.commit().await?;
-    Ok(Some(user))
+    Ok(Some((user, token.sent_to)))
+}
+
+/// The address a valid token was sent to, leaving the token in place.
+pub async fn peek_sent(
+    db: &impl ConnectionTrait,
+    purpose: Purpose,
+    secret: &str,
+) -> Result<Option<(user::Model, String)>, DbErr> {
+    Ok(find_valid(db, purpose, secret)
+        .await?
+        .map(|(token, user)| (user, token.sent_to)))
+}
+
+/// The new address waiting for its owner to open the link sent there, if any.
+pub async fn pending_email_change(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Option<String>, DbErr> {
+    let pending = UserTokens::find()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::Purpose.eq(Purpose::ChangeEmail.as_str()))
+        .filter(Column::ExpiresAt.gt(OffsetDateTime::now_utc()))
+        .one(db)
+        .await?;
+    Ok(pending.map(|token| token.sent_to))
 }
 
 /// Voids every token of the user: their password or email changed, so older links must not work.
@@ -125,7 +178,10 @@ async fn find_valid(
     };
     let user = user::find_by_id(db, token.user_id).await?;
     Ok(match user {
-        // A token sent to an address the user no longer has is void.
+        // A new address is confirmed by its own link (and any change of address since has voided
+        // it: `revoke_all`).
+        Some(user) if purpose == Purpose::ChangeEmail => Some((token, user)),
+        // Any other token sent to an address the user no longer has is void.
         Some(user) if token.sent_to == user.email => Some((token, user)),
         _ => None,
     })

@@ -6,7 +6,11 @@ use clap::Subcommand;
 use sea_orm::SqlErr;
 use secrecy::{ExposeSecret as _, SecretString};
 
-use crate::{auth::password::Passwords, config::Config, db, models};
+use crate::{
+    auth::{forms::email_address, password::Passwords},
+    config::Config,
+    db, models,
+};
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum UserAction {
@@ -21,10 +25,8 @@ pub enum UserAction {
 
 pub async fn run(config: &Config, action: UserAction) -> anyhow::Result<()> {
     let UserAction::Create { email, admin } = action;
-    anyhow::ensure!(
-        email.contains('@') && email.trim().len() > 2,
-        "{email:?} is not an email address"
-    );
+    let email = email_address(&email)
+        .map_err(|problem| anyhow::anyhow!("{email:?} is not an email address: {problem}"))?;
     let password = {
         let mut bytes = [0_u8; 18];
         getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;

@@ -5,8 +5,12 @@
 
 {% if auth -%}
 pub mod account_exists;
+pub mod confirm_email_change;
 {% endif -%}
 pub mod contact_message;
+{% if auth -%}
+pub mod email_change_requested;
+{% endif -%}
 pub mod layout;
 {% if auth -%}
 pub mod reset_password;
@@ -17,8 +21,9 @@ pub mod verify_email;
 {% endif %}
 {% if auth -%}
 pub use self::{
-    account_exists::AccountExists, contact_message::ContactMessage, reset_password::ResetPassword,
-    test_message::TestMessage, verify_email::VerifyEmail,
+    account_exists::AccountExists, confirm_email_change::ConfirmEmailChange,
+    contact_message::ContactMessage, email_change_requested::EmailChangeRequested,
+    reset_password::ResetPassword, test_message::TestMessage, verify_email::VerifyEmail,
 };
 {%- else -%}
 pub use self::{contact_message::ContactMessage, test_message::TestMessage};

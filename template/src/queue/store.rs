@@ -176,14 +176,15 @@ pub async fn claim(
     Ok(claimed)
 }
 
-/// Marks finished tasks done, freeing their unique keys.
+/// Marks finished tasks done, freeing their unique keys and emptying their payloads: no one
+/// reads them again, and they may hold what should not outlive the task (a link in an email).
 pub async fn complete(
     connection: &impl ConnectionTrait,
     ids: &[i64],
     now: i64,
 ) -> Result<(), DbErr> {
     let sql = "UPDATE tasks SET state = 'done', finished_at = $1, locked_until = NULL, \
-               unique_key = NULL WHERE state = 'running' AND id IN (IDS)";
+               unique_key = NULL, payload = '' WHERE state = 'running' AND id IN (IDS)";
     execute_for_ids(connection, sql, vec![now.into()], ids).await?;
     Ok(())
 }

@@ -199,7 +199,8 @@ pub(super) async fn send_verification(app: &AppState, user: &user::Model) -> Res
     Ok(())
 }
 
-fn with_token(path: impl std::fmt::Display, token: &str) -> String {
+/// `path?token=…`, the link of an email.
+pub(super) fn with_token(path: impl std::fmt::Display, token: &str) -> String {
     let query = form_urlencoded::Serializer::new(String::new())
         .append_pair("token", token)
         .finish();

@@ -131,6 +131,21 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self
     }
 
+    /// What answers a request that no route matches; layers added after it wrap it too.
+    pub fn fallback<H, T>(mut self, handler: H) -> Self
+    where
+        H: Handler<T, S>,
+        T: 'static,
+    {
+        self.router = self.router.fallback(handler);
+        self
+    }
+
+    /// The table of the routes added so far.
+    pub fn table(&self) -> RouteTable {
+        RouteTable(self.table.clone())
+    }
+
     pub fn into_parts(self) -> (Router<S>, RouteTable) {
         (self.router, RouteTable(self.table))
     }

@@ -1,13 +1,35 @@
 //! Sending an email from the worker, retried while the mail server fails.
+//!
+//! An email may hold a working link (a password reset, a confirmation), and a task waits in the
+//! `tasks` table, which backups, replicas and support tools read. So the message is stored sealed
+//! with XChaCha20-Poly1305, under a key derived from `secret_key` and bound to the recipient: a
+//! copy of the table opens nothing. (Changing `secret_key` leaves queued emails unreadable: they
+//! fail and say so.) Once sent, the task's payload is emptied like every finished task's.
 
+use anyhow::Context as _;
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use chacha20poly1305::{
+    KeyInit as _, XChaCha20Poly1305, XNonce,
+    aead::{Aead as _, Payload},
+};
+use hkdf::Hkdf;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 
 use crate::{app::AppState, mail::Email, queue::Task};
 
-/// An email, rendered when it was enqueued, and its recipient.
+/// An email to `to`, sealed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SendEmail {
     pub to: String,
+    /// The [`Message`]'s JSON, sealed: a random nonce, then the ciphertext, base64url.
+    sealed: String,
+}
+
+/// An email as it was rendered when it was enqueued.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Message {
     pub subject: String,
     pub html: String,
     pub text: String,
@@ -16,18 +38,70 @@ pub struct SendEmail {
 }
 
 impl SendEmail {
-    pub fn new(to: impl Into<String>, email: &impl Email) -> Self {
-        Self {
-            to: to.into(),
+    /// `email` to `to`, rendered now and sealed with a key derived from `secret_key`.
+    pub fn new(
+        to: impl Into<String>,
+        email: &impl Email,
+        secret_key: &SecretString,
+    ) -> anyhow::Result<Self> {
+        let to = to.into();
+        let message = Message {
             subject: email.subject(),
             html: email.html(),
             text: email.text(),
             reply_to: email.reply_to(),
-        }
+        };
+        let nonce = crate::random::bytes::<24>()?;
+        let plaintext = serde_json::to_vec(&message)?;
+        let ciphertext = cipher(secret_key)
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: &plaintext,
+                    aad: to.as_bytes(),
+                },
+            )
+            .map_err(|_| anyhow::anyhow!("could not seal an email"))?;
+        let sealed = URL_SAFE_NO_PAD.encode([nonce.as_slice(), &ciphertext].concat());
+        Ok(Self { to, sealed })
+    }
+
+    /// The message, unsealed with the key derived from `secret_key`.
+    pub fn open(&self, secret_key: &SecretString) -> anyhow::Result<Message> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(&self.sealed)
+            .context("a sealed email is not base64url")?;
+        anyhow::ensure!(bytes.len() > 24, "a sealed email is too short");
+        let (nonce, ciphertext) = bytes.split_at(24);
+        let plaintext = cipher(secret_key)
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: self.to.as_bytes(),
+                },
+            )
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "a sealed email could not be opened: secret_key changed since it was queued, \
+                     or the row was altered"
+                )
+            })?;
+        serde_json::from_slice(&plaintext).context("a sealed email holds no message")
     }
 }
 
-impl Email for SendEmail {
+/// The cipher of sealed emails: its key is derived (HKDF-SHA256) from `secret_key` for this use
+/// alone, apart from the cookies' keys.
+fn cipher(secret_key: &SecretString) -> XChaCha20Poly1305 {
+    let mut key = [0_u8; 32];
+    Hkdf::<Sha256>::new(None, secret_key.expose_secret().as_bytes())
+        .expand(b"tasks: sealed emails", &mut key)
+        .expect("32 bytes is a valid HKDF-SHA256 length");
+    XChaCha20Poly1305::new(&key.into())
+}
+
+impl Email for Message {
     fn subject(&self) -> String {
         self.subject.clone()
     }
@@ -50,6 +124,47 @@ impl Task for SendEmail {
     const QUEUE: &'static str = "mail";
 
     async fn run(self, app: &AppState) -> anyhow::Result<()> {
-        app.mailer.send(&self.to, &self).await
+        let message = self.open(&app.config.secret_key)?;
+        app.mailer.send(&self.to, &message).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message() -> Message {
+        Message {
+            subject: "Reset your password".to_owned(),
+            html: "<a href=\"https://example.com/reset?token=abc\">Reset</a>".to_owned(),
+            text: "https://example.com/reset?token=abc".to_owned(),
+            reply_to: None,
+        }
+    }
+
+    fn key(text: &str) -> SecretString {
+        SecretString::from(text.repeat(64))
+    }
+
+    #[test]
+    fn a_sealed_email_shows_nothing_and_opens_with_the_same_key_only() {
+        let sealed = SendEmail::new("ann@example.com", &message(), &key("a")).unwrap();
+
+        let stored = serde_json::to_string(&sealed).unwrap();
+        assert!(
+            !stored.contains("token=abc") && !stored.contains("Reset"),
+            "{stored}"
+        );
+        assert_eq!(sealed.open(&key("a")).unwrap().text, message().text);
+        assert!(sealed.open(&key("b")).is_err());
+    }
+
+    #[test]
+    fn a_sealed_email_cannot_be_sent_to_someone_else() {
+        let mut sealed = SendEmail::new("ann@example.com", &message(), &key("a")).unwrap();
+
+        sealed.to = "mallory@example.com".to_owned();
+
+        assert!(sealed.open(&key("a")).is_err());
     }
 }

@@ -55,6 +55,9 @@ pub struct LayoutData {
 {%- endif %}
     /// The visitor's CSRF token, if the page has one: htmx sends it as a header.
     pub csrf: Option<String>,
+    /// The page is the visitor's own (an account, a form token): htmx keeps no snapshot of it in
+    /// the browser's storage for the back button.
+    pub private: bool,
 }
 
 #[component]
@@ -68,6 +71,7 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
         user,
 {%- endif %}
         csrf,
+        private,
     } = data;
     // JSON for htmx's hx-headers attribute; the token is base64url, so it needs no escaping.
     let hx_headers = csrf
@@ -102,7 +106,9 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
 {%- else %}
                 <Header app_name=app_name.clone() path=path />
 {%- endif %}
-                <main id="main" class="mx-auto w-full max-w-5xl flex-1 px-4 py-8 sm:px-6">
+                // On <main>, which boosted navigation swaps with the page, not on <body>, which stays.
+                <main id="main" class="mx-auto w-full max-w-5xl flex-1 px-4 py-8 sm:px-6"
+                    data-hx-history=private.then_some("false")>
                     <FlashMessages flashes />
                     {children()}
                 </main>
@@ -210,7 +216,13 @@ fn AccountMenu(user: Option<SignedIn>, csrf: Option<String>, path: String) -> im
             }
             .into_any()
         }
-        _ => view! {
+        // An error page rendered on the way out has no form token: the account, without the
+        // sign-out button.
+        (Some(_), None) => view! {
+            <li><a href=Account.to_string()>"Account"</a></li>
+        }
+        .into_any(),
+        (None, _) => view! {
             <li><a href=SignIn.to_string()>"Sign in"</a></li>
             <li><a href=Register.to_string() class="btn btn-primary btn-sm">"Register"</a></li>
         }

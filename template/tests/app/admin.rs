@@ -313,10 +313,9 @@ async fn a_row_shows_its_values_but_never_its_password_hash() {
         select_one(&form, "input[name=email_verified_at]").attr("type"),
         Some("datetime-local")
     );
-    assert_eq!(
-        select_one(&form, "input[name=is_admin]").attr("type"),
-        Some("checkbox")
-    );
+    // The role and the disabling change only through the actions.
+    assert!(select(&form, "[name=is_admin]").is_empty());
+    assert!(select(&form, "[name=disabled_at]").is_empty());
 }
 
 #[tokio::test]
@@ -346,7 +345,7 @@ async fn an_admin_creates_a_user_whose_password_is_hashed() {
         created.header(header::LOCATION),
         user_row(new.id).to_string()
     );
-    assert!(!new.is_admin, "an unticked checkbox is false");
+    assert!(!new.is_admin);
     assert_eq!(
         new.email_verified_at.unwrap().to_string(),
         "2026-11-21 9:30:00.0 +00:00:00"
@@ -435,7 +434,7 @@ async fn editing_keeps_the_password_hash_unless_a_new_password_is_entered() {
     .assert_status(StatusCode::SEE_OTHER);
     let edited = find_user(&app, "ann.lee@example.com").await;
     assert_eq!(edited.password_hash, ann.password_hash);
-    assert!(edited.is_admin);
+    assert!(!edited.is_admin, "the role changes only through its action");
     assert!(edited.updated_at > ann.updated_at);
     assert_eq!(edited.created_at, ann.created_at);
 
@@ -451,7 +450,6 @@ async fn editing_keeps_the_password_hash_unless_a_new_password_is_entered() {
     .assert_status(StatusCode::SEE_OTHER);
     let edited = find_user(&app, "ann.lee@example.com").await;
     assert_ne!(edited.password_hash, ann.password_hash);
-    assert!(!edited.is_admin, "the checkbox was left unticked");
 
     // Taking another user's address is a field error here too.
     app.create_user("bob@example.com", PASSWORD, false).await;
@@ -691,4 +689,44 @@ async fn the_dashboard_counts_open_sessions_through_the_cache() {
         text_of(&counted, "[data-testid=database]"),
         app.backend().name()
     );
+}
+
+#[tokio::test]
+async fn an_email_written_by_an_admin_follows_the_registration_rule() {
+    let (app, _) = as_admin().await;
+    let token = app.form_token(paths::AdminDashboard).await;
+    let create = async |email: &str| {
+        app.post_with_token(
+            users(),
+            &token,
+            &[
+                ("email", email),
+                ("password_hash", "a long enough password"),
+            ],
+        )
+        .await
+    };
+
+    for hostile in [
+        "<script>alert(1)</script>",
+        "nul\0@example.com",
+        "two words",
+        "@",
+    ] {
+        let refused = create(hostile).await;
+        refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            text_of(&html(&refused), "#field-email-error"),
+            "Enter an email address like name@example.com."
+        );
+    }
+    create(" CASE.x@EXAMPLE.COM ")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    // Stored as sign-in looks it up, and no twin in another case.
+    find_user(&app, "case.x@example.com").await;
+    create("case.x@example.com")
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(Users::find().count(app.db()).await.unwrap(), 2);
 }

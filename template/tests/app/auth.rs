@@ -497,18 +497,45 @@ async fn changing_the_password_needs_the_current_one_and_signs_out_other_devices
 }
 
 #[tokio::test]
-async fn changing_the_email_needs_confirming_the_new_address() {
+async fn a_new_address_becomes_the_accounts_once_its_link_is_opened() {
     let app = TestApp::spawn().await;
     app.create_user("ju@example.com", PASSWORD, false).await;
     app.sign_in("ju@example.com", PASSWORD).await;
 
-    app.submit(
-        "/account",
-        "/account/email",
-        &[
-            ("email", "ju.new@example.com"),
-            ("current_password", PASSWORD),
-        ],
+    let fields = [
+        ("email", "Ju.New@example.com"),
+        ("current_password", PASSWORD),
+    ];
+    app.submit("/account", "/account/email", &fields)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+
+    // Nothing changed yet; the account page says what it waits for.
+    let account = html(&app.get("/account").await);
+    assert_eq!(
+        text_of(&account, "[data-testid=account-email]"),
+        "ju@example.com"
+    );
+    assert!(text_of(&account, "[data-testid=pending-email]").contains("ju.new@example.com"));
+    // The current address is told; the new one gets the link.
+    let notice = app.wait_for_mail("ju@example.com", 1).await;
+    assert!(notice.text().contains("ju.new@example.com"));
+    let link = app
+        .wait_for_mail("ju.new@example.com", 1)
+        .await
+        .link_to("/account/email/confirm");
+    // Opening the link shows a button; only pressing it changes the address.
+    let confirm = html(&app.get(&link).await);
+    assert_eq!(
+        text_of(&confirm, "[data-testid=new-email]"),
+        "ju.new@example.com"
+    );
+    let token = link.split("token=").nth(1).unwrap();
+    let account_token = app.form_token("/account").await;
+    app.post_with_token(
+        "/account/email/confirm",
+        &account_token,
+        &[("token", token)],
     )
     .await
     .assert_status(StatusCode::SEE_OTHER);
@@ -516,12 +543,106 @@ async fn changing_the_email_needs_confirming_the_new_address() {
     let user = user::find_by_email(app.db(), "ju.new@example.com")
         .await
         .unwrap()
-        .unwrap();
-    assert!(!user.is_verified());
-    let link = app
-        .wait_for_mail("ju.new@example.com", 1)
+        .expect("the new address is the account's");
+    assert!(user.is_verified(), "the link proved it");
+    // Once: the link is spent.
+    app.get(&link).await.assert_status_not_found();
+    // Signing in takes the new address, not the old one.
+    let other = app.second_client();
+    other
+        .sign_in("ju@example.com", PASSWORD)
         .await
-        .link_to("/verify-email");
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    other
+        .sign_in("ju.new@example.com", PASSWORD)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_mistyped_new_address_locks_no_one_out() {
+    let app = TestApp::spawn().await;
+    app.create_user("ty@example.com", PASSWORD, false).await;
+    app.sign_in("ty@example.com", PASSWORD).await;
+
+    let fields = [("email", "ty@exmaple.com"), ("current_password", PASSWORD)];
+    app.submit("/account", "/account/email", &fields)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+
+    // The link went to the typo, which no one reads: the account keeps its address.
+    assert!(
+        user::find_by_email(app.db(), "ty@example.com")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let other = app.second_client();
+    other
+        .sign_in("ty@example.com", PASSWORD)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    // And the owner heard of the request at the address that still works.
+    let notice = app.wait_for_mail("ty@example.com", 1).await;
+    assert!(notice.subject().contains("new email address"));
+}
+
+#[tokio::test]
+async fn asking_for_an_address_that_has_an_account_answers_the_same_and_sends_it_nothing() {
+    let app = TestApp::spawn().await;
+    app.create_user("taken@example.com", PASSWORD, false).await;
+    app.create_user("me@example.com", PASSWORD, false).await;
+    app.sign_in("me@example.com", PASSWORD).await;
+
+    let fields = [
+        ("email", "taken@example.com"),
+        ("current_password", PASSWORD),
+    ];
+    let response = app.submit("/account", "/account/email", &fields).await;
+
+    response.assert_status(StatusCode::SEE_OTHER);
+    app.wait_for_mail("me@example.com", 1).await;
+    let mails = app.all_mail().await;
+    assert!(
+        mails
+            .iter()
+            .all(|mail| !mail.to.iter().any(|to| to == "taken@example.com"))
+    );
+}
+
+#[tokio::test]
+async fn a_link_for_a_new_address_works_only_for_the_account_that_asked() {
+    let app = TestApp::spawn().await;
+    app.create_user("ow@example.com", PASSWORD, false).await;
+    app.sign_in("ow@example.com", PASSWORD).await;
+    let fields = [
+        ("email", "ow.new@example.com"),
+        ("current_password", PASSWORD),
+    ];
+    app.submit("/account", "/account/email", &fields).await;
+    let link = app
+        .wait_for_mail("ow.new@example.com", 1)
+        .await
+        .link_to("/account/email/confirm");
+
+    let stranger = app.second_client();
+    stranger
+        .create_user("st@example.com", PASSWORD, false)
+        .await;
+    stranger.sign_in("st@example.com", PASSWORD).await;
+    stranger.get(&link).await.assert_status_not_found();
+    let token = link.split("token=").nth(1).unwrap();
+    let stranger_token = stranger.form_token("/account").await;
+    stranger
+        .post_with_token(
+            "/account/email/confirm",
+            &stranger_token,
+            &[("token", token)],
+        )
+        .await
+        .assert_status_not_found();
+
+    // Still good for its owner.
     app.get(&link).await.assert_status_ok();
 }
 
@@ -858,4 +979,83 @@ async fn sign_in_attempts_on_one_account_are_limited_however_many_networks_try()
             .iter()
             .all(|status| *status == StatusCode::TOO_MANY_REQUESTS)
     );
+}
+
+#[test]
+fn user_create_refuses_what_registration_refuses() {
+    for hostile in ["<script>@", "two words@example.com", "nobody"] {
+        let output = std::process::Command::new(crate::APP_BINARY)
+            .args(["user", "create", hostile])
+            .env("APP_ENVIRONMENT", "test")
+            .output()
+            .expect("the app's executable runs");
+
+        assert!(!output.status.success(), "{hostile}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("is not an email address"), "{stderr}");
+    }
+}
+
+#[tokio::test]
+async fn pages_for_the_signed_in_and_pages_with_a_form_token_are_kept_by_no_cache() {
+    let app = TestApp::spawn().await;
+    app.create_user("ca@example.com", PASSWORD, false).await;
+
+    // A form page, before signing in: it holds the visitor's token.
+    let form = app.get("/login").await;
+    assert_eq!(form.header(header::CACHE_CONTROL), "no-store");
+    assert_eq!(
+        select_one(&html(&form), "main").attr("data-hx-history"),
+        Some("false")
+    );
+    // A page without a token or an account is cacheable as ever.
+    let public = app.second_client().get("/about").await;
+    assert!(!public.contains_header(header::CACHE_CONTROL));
+    assert!(
+        select_one(&html(&public), "main")
+            .attr("data-hx-history")
+            .is_none()
+    );
+
+    app.sign_in("ca@example.com", PASSWORD).await;
+    for path in ["/", "/about", "/account", "/no/such/page"] {
+        let response = app.get(path).await;
+        assert_eq!(response.header(header::CACHE_CONTROL), "no-store", "{path}");
+    }
+    let account = html(&app.get("/account").await);
+    assert_eq!(
+        select_one(&account, "main").attr("data-hx-history"),
+        Some("false")
+    );
+}
+
+#[tokio::test]
+async fn error_pages_show_a_signed_in_user_their_account_not_sign_in() {
+    let app = TestApp::spawn().await;
+    app.create_user("er@example.com", PASSWORD, false).await;
+    app.sign_in("er@example.com", PASSWORD).await;
+
+    let missing = app.get("/no/such/page").await;
+    let wrong_method = app
+        .server
+        .put("/account")
+        .add_header("accept", "text/html")
+        .await;
+    // The admin area: 403 for a user who is not an administrator (404 without the admin area).
+    let admin = app.get("/admin").await;
+    missing.assert_status(StatusCode::NOT_FOUND);
+    wrong_method.assert_status(StatusCode::METHOD_NOT_ALLOWED);
+
+    for response in [missing, wrong_method, admin] {
+        let status = response.status_code();
+        assert!(status.is_client_error(), "{status}");
+        let page = html(&response);
+        assert!(select(&page, "a[href='/login']").is_empty(), "{status}");
+        assert_eq!(select(&page, "nav a[href='/account']").len(), 1, "{status}");
+        assert_eq!(
+            response.header(header::CACHE_CONTROL),
+            "no-store",
+            "{status}"
+        );
+    }
 }

@@ -24,7 +24,7 @@ use crate::app::{
         entity::{self as tasks, state},
         worker,
     },
-    tasks::SendEmail,
+    tasks::send_email::Message,
 };
 use crate::helpers::TestApp;
 
@@ -657,8 +657,7 @@ async fn an_email_the_mail_server_does_not_take_is_retried_later() {
     app.state
         .send_email(
             "reader@example.com",
-            SendEmail {
-                to: "reader@example.com".to_owned(),
+            Message {
                 subject: "Hello".to_owned(),
                 html: "<p>Hello</p>".to_owned(),
                 text: "Hello".to_owned(),
@@ -708,4 +707,37 @@ async fn two_workers_share_the_queue_without_running_a_task_twice() {
     runs.dedup();
     assert_eq!(runs.len(), 500, "no task ran twice");
     app.stop().await;
+}
+
+#[tokio::test]
+async fn an_email_waits_sealed_and_its_task_keeps_nothing_once_sent() {
+    let app = TestApp::spawn().await;
+    // Any email: a contact message, which goes through the queue as a reset link does.
+    let secret = "the text a reader of the tasks table must not see";
+    app.submit(
+        paths::Contact,
+        paths::Contact,
+        &[
+            ("name", "Ada"),
+            ("email", "ada@example.com"),
+            ("message", secret),
+        ],
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+
+    let waiting = &all_tasks(&app).await[0];
+    assert_eq!(waiting.kind, "send_email");
+    assert!(!waiting.payload.contains(secret), "{}", waiting.payload);
+    assert!(!waiting.payload.contains("Ada"), "{}", waiting.payload);
+
+    app.drain().await;
+    let done = &all_tasks(&app).await[0];
+    assert_eq!(done.state, state::DONE);
+    assert_eq!(done.payload, "");
+    let sent = app
+        .mail
+        .wait_for(&app.state.config.mail.contact_to, 1)
+        .await;
+    assert!(sent.text().contains(secret));
 }

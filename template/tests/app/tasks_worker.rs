@@ -13,7 +13,7 @@ use crate::{
     APP_BINARY,
     app::{
         queue::entity::{self as tasks, state},
-        tasks::SendEmail,
+        tasks::{SendEmail, send_email::Message},
     },
     helpers::TestApp,
 };
@@ -52,12 +52,15 @@ async fn terminate(mut worker: Child) -> ExitStatus {
 }
 
 async fn enqueue_emails(app: &TestApp, count: usize) {
-    let emails = (0..count).map(|i| SendEmail {
-        to: format!("reader{i}@example.com"),
-        subject: format!("Issue {i}"),
-        html: "<p>Hello</p>".to_owned(),
-        text: "Hello".to_owned(),
-        reply_to: None,
+    let secret_key = &app.state.config.secret_key;
+    let emails = (0..count).map(|i| {
+        let message = Message {
+            subject: format!("Issue {i}"),
+            html: "<p>Hello</p>".to_owned(),
+            text: "Hello".to_owned(),
+            reply_to: None,
+        };
+        SendEmail::new(format!("reader{i}@example.com"), &message, secret_key).unwrap()
     });
     let written = app.state.tasks.enqueue_many(emails).await.unwrap();
     assert_eq!(written, count as u64);
