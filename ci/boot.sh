@@ -40,6 +40,25 @@ secret=$("$binary" secret)
 check "secret prints 64 random bytes in hex" test "${#secret}" -eq 128
 status=$("$binary" migrate up >/dev/null && "$binary" migrate status)
 check "migrate status lists applied migrations" has "applied m20260101_000001_create_sessions" "$status"
+# A new version started before `migrate up`: /health answers, /ready says 503, and the log names
+# the command to run.
+port=18080
+while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
+quietly "$binary" migrate down -n 1000
+log=$(mktemp)
+APP_DATABASE__MIGRATE_ON_START=false APP_SERVER__PORT=$port "$binary" serve >"$log" 2>&1 &
+pid=$!
+trap 'kill -KILL $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.5
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/ready")
+check "/ready answers 503 before migrate up (got $code)" test "$code" = 503
+check "serve logs that migrate up is needed" grep -q 'run `migrate up`' "$log"
+stop_and_check "server started before migrate up" $pid "$log" "services stopped"
+check "migrate up applies them" quietly "$binary" migrate up
 refused=$(APP_ENVIRONMENT=production "$binary" migrate fresh 2>&1 || true)
 check "migrate fresh is refused in production" has "refused in production" "$refused"
 refused=$(APP_ENVIRONMENT=production "$binary" serve 2>&1 || true)
@@ -60,9 +79,6 @@ if [ $accounts = 1 ]; then
     check "user create refuses a taken email" has "exists already" "$again"
 fi
 
-# A free port.
-port=18080
-while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
 base=http://127.0.0.1:$port
 log=$(mktemp)
 APP_SERVER__PORT=$port "$binary" serve >"$log" 2>&1 &
@@ -120,6 +136,8 @@ if [ $ready = 1 ]; then
     check "the hashed stylesheet is served" curl -fsS -o /dev/null "$base$stylesheet"
     code=$(curl -s -o /dev/null -w '%{http_code}' "$base/no/such/page")
     check "an unknown page answers 404" test "$code" = 404
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'x-forwarded-for: 203.0.113.9' "$base/dev/mail")
+    check "/dev/mail answers no request relayed by a proxy (404, got $code)" test "$code" = 404
 fi
 stop_and_check server $pid "$log" "services stopped"
 

@@ -25,7 +25,7 @@ use crate::{
     cache::Cache,
     client_ip::TrustedProxies,
     config::Config,
-    db::{self, Backend},
+    db::{self, Backend, Migrations},
     mail::{Email, Mailer},
 {%- if tasks %}
     queue::{self, Tasks},
@@ -55,6 +55,8 @@ pub struct App {
     pub db: DatabaseConnection,
     /// SQLite or Postgres, as the configured URL says.
     pub backend: Backend,
+    /// Whether the database has this version's migrations (`/ready` says so).
+    pub migrations: Migrations,
     /// Signs session cookies; derived from `secret_key`.
     pub session_key: Key,
 {%- if auth %}
@@ -183,6 +185,20 @@ impl Services {
                 .await
                 .context("could not apply the database migrations")?;
         }
+        let migrations = Migrations::default();
+        match migrations.pending(&db).await {
+            Ok(pending) if pending.is_empty() => {}
+            Ok(pending) => tracing::error!(
+                pending = pending.join(", "),
+                "the database lacks {} migration(s) of this version: run `migrate up` (until \
+                 then /ready answers 503 and pages fail)",
+                pending.len()
+            ),
+            Err(error) => tracing::error!(
+                error = format!("{error:#}"),
+                "could not read the applied migrations (/ready answers 503 until it can)"
+            ),
+        }
 {%- if auth %}
         let passwords = Passwords::new(&config.auth)?;
 {%- endif %}
@@ -213,6 +229,7 @@ impl Services {
                 config,
                 db,
                 backend,
+                migrations,
                 session_key,
 {%- if auth %}
                 passwords,

@@ -152,6 +152,12 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     config.check()?;
+    if config.environment == Environment::Development && !cfg!(debug_assertions) {
+        tracing::warn!(
+            "a release build is running in development (known secret key, emails shown at \
+             /dev/mail): set APP_ENVIRONMENT=production on a server"
+        );
+    }
     // Bind first: a port already taken fails before anything starts.
     let listeners = server::Listeners::bind(&config.server).await?;
     let services = Services::start(config).await?;
@@ -161,10 +167,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         "http"
     };
+    // The address to open is the public URL: the one the links in emails use, so the browser
+    // keeps one set of cookies (localhost and 127.0.0.1 are two sites to it).
     tracing::info!(
         address = %format!("{scheme}://{}", listeners.app.local_addr()?),
         environment = %app.config.environment,
-        "listening"
+        "listening: open {}",
+        app.config.server.public_url
     );
     if let Some(redirect) = &listeners.redirect {
         tracing::info!(address = %format!("http://{}", redirect.local_addr()?), "redirecting to https");

@@ -123,7 +123,11 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
+    /// Development listens on a loopback address only (it shows every email at `/dev/mail` and
+    /// signs cookies with a known key), unless `development_on_network` says otherwise.
     pub host: IpAddr,
+    /// Let development listen beyond this machine (to try the app from a phone on your network).
+    pub development_on_network: bool,
     /// 0 picks a free port (the tests do this).
     pub port: u16,
     /// A request still running after this long is answered with 503.
@@ -274,6 +278,10 @@ pub struct SmtpConfig {
     pub host: String,
     pub port: u16,
     pub security: SmtpSecurity,
+    /// Allow `security = "none"` to a server beyond this machine in production (a relay on a
+    /// network you trust, such as Mailpit beside the app in `compose.yaml`): emails, reset links
+    /// included, then cross that network unencrypted.
+    pub allow_plaintext: bool,
     /// Empty for a server without authentication.
     pub username: String,
     pub password: SecretString,
@@ -633,6 +641,40 @@ impl Config {
                     "set APP_MAIL__CONTACT_TO to your address",
                 ));
             }
+            if !self.server.hsts {
+                problems.push(Problem::new(
+                    "server.hsts",
+                    "server.hsts is false: a browser can be led to the site over plain HTTP",
+                    "set APP_SERVER__HSTS=true once the site is served over HTTPS only",
+                ));
+            }
+            if self.server.public_url.starts_with("http://")
+                && !is_loopback_url(&self.server.public_url)
+            {
+                problems.push(Problem::new(
+                    "server.public_url",
+                    "server.public_url starts with http://: sign-in, cookies and the links in \
+                     emails would cross the network unencrypted",
+                    "serve the site over HTTPS and set APP_SERVER__PUBLIC_URL=https://…",
+                ));
+            }
+            let smtp = &self.mail.smtp;
+            if self.mail.transport == MailTransport::Smtp
+                && smtp.security == SmtpSecurity::None
+                && !is_loopback_host(&smtp.host)
+                && !smtp.allow_plaintext
+            {
+                problems.push(Problem::new(
+                    "mail.smtp.security",
+                    format!(
+                        "mail.smtp.security is none for {}: emails and their links would cross \
+                         the network unencrypted",
+                        smtp.host
+                    ),
+                    "set APP_MAIL__SMTP__SECURITY to starttls or tls (or, for a relay on a \
+                     network you trust, APP_MAIL__SMTP__ALLOW_PLAINTEXT=true)",
+                ));
+            }
             if !self.server.client_ip_header.is_empty() && self.server.trusted_proxies.is_empty() {
                 problems.push(Problem::new(
                     "server.trusted_proxies",
@@ -653,7 +695,20 @@ impl Config {
     }
 
     /// Fails in production when [`Config::problems`] finds any; elsewhere they are only logged.
+    /// Development fails to listen beyond this machine unless `server.development_on_network`.
     pub fn check(&self) -> anyhow::Result<()> {
+        if self.environment == Environment::Development
+            && !self.server.host.is_loopback()
+            && !self.server.development_on_network
+        {
+            anyhow::bail!(
+                "refusing to serve development on {}: development shows every email (reset \
+                 links too) at /dev/mail and signs cookies with a known key. Set \
+                 APP_ENVIRONMENT=production on a server, or APP_SERVER__DEVELOPMENT_ON_NETWORK=true \
+                 to try the app from another device of your own network",
+                self.server.host
+            );
+        }
         let problems = self.problems();
         if problems.is_empty() {
             return Ok(());
@@ -674,6 +729,29 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// `localhost`, `127.0.0.1` or `::1`, maybe with brackets: a name for this machine.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.to_canonical().is_loopback())
+}
+
+/// Whether `url` (`http://127.0.0.1:8000/`) points to this machine.
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    is_loopback_host(host)
 }
 
 /// A setting that is wrong for where the app runs, and how to fix it.

@@ -10,7 +10,15 @@
 //! `synchronous = NORMAL`, which in WAL mode stays consistent and loses at most the last commits
 //! on a power cut (never on an app crash).
 
-use std::{path::Path, str::FromStr as _, time::Duration};
+use std::{
+    path::Path,
+    str::FromStr as _,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use anyhow::Context as _;
 use migration::{MigrationStatus, Migrator, MigratorTrait as _};
@@ -204,6 +212,33 @@ pub async fn migrate_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
     let result = Migrator::fresh(&one_connection).await;
     one_connection.close().await.ok();
     result.context("migrate fresh failed")
+}
+
+/// Whether the database has every migration of this binary, for `/ready`
+/// (`crate::routes::health`): a deploy may start the new version before `migrate up` ran. Once
+/// they were all seen applied, the database is not asked again. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Migrations {
+    all_applied: Arc<AtomicBool>,
+}
+
+impl Migrations {
+    /// The migrations of this binary that the database lacks, by name.
+    pub async fn pending(&self, db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
+        if self.all_applied.load(Ordering::Relaxed) {
+            return Ok(Vec::new());
+        }
+        let pending: Vec<String> = migration_status(db)
+            .await?
+            .into_iter()
+            .filter(|(_, applied)| !applied)
+            .map(|(name, _)| name)
+            .collect();
+        if pending.is_empty() {
+            self.all_applied.store(true, Ordering::Relaxed);
+        }
+        Ok(pending)
+    }
 }
 
 /// Every migration by name, oldest first, with `true` when it has been applied.

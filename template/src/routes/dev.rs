@@ -1,11 +1,14 @@
 //! Development tools, routed only in development with `mail.transport = "outbox"`: the outbox of
-//! emails at `/dev/mail`.
+//! emails at `/dev/mail`. They show every email, reset links too, so they answer this machine
+//! only: a request from another device, or relayed by a proxy (a development server left behind
+//! nginx), gets a 404.
 
-use std::path::PathBuf;
+use std::{net::SocketAddr, path::PathBuf};
 
 use axum::{
-    extract::State,
+    extract::{ConnectInfo, Request, State},
     http::{HeaderValue, header},
+    middleware::{Next, from_fn},
     response::{Html, IntoResponse, Response},
 };
 use leptos::prelude::*;
@@ -22,7 +25,26 @@ const EMAIL_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 
     frame-ancestors 'self'";
 
 pub fn routes() -> Routes<AppState> {
-    Routes::new().get(outbox_page).get(email_html)
+    Routes::new()
+        .get(outbox_page)
+        .get(email_html)
+        .route_layer(from_fn(only_from_this_machine))
+}
+
+/// Middleware: a 404 for any request not made on this machine directly.
+async fn only_from_this_machine(request: Request, next: Next) -> Result<Response, AppError> {
+    let from_here = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        // A request built in a test has no connection: it is this machine's.
+        .is_none_or(|ConnectInfo(peer)| peer.ip().to_canonical().is_loopback());
+    let relayed = ["forwarded", "x-forwarded-for", "x-real-ip"]
+        .iter()
+        .any(|name| request.headers().contains_key(*name));
+    if !from_here || relayed {
+        return Err(AppError::NotFound);
+    }
+    Ok(next.run(request).await)
 }
 
 fn outbox_dir(app: &AppState) -> PathBuf {

@@ -1,7 +1,8 @@
 //! Probes for load balancers, orchestrators and uptime checks.
 //!
 //! - `/health` answers while the process runs (liveness): restart the app if it stops answering.
-//! - `/ready` answers 200 only when the database does (readiness): send no traffic until it does.
+//! - `/ready` answers 200 only when the database does and has every migration of this version
+//!   (readiness): send no traffic until it does. Before `migrate up`, it answers 503.
 
 use std::time::Duration;
 
@@ -34,5 +35,16 @@ async fn ready(_: paths::Ready, State(app): State<AppState>) -> Result<Json<Stat
         .context("the database did not answer in time")
         .and_then(|pinged| pinged.context("the database does not answer"))
         .map_err(AppError::Unavailable)?;
+    let pending = app
+        .migrations
+        .pending(&app.db)
+        .await
+        .map_err(AppError::Unavailable)?;
+    if !pending.is_empty() {
+        return Err(AppError::Unavailable(anyhow::anyhow!(
+            "{} migration(s) pending: run `migrate up`",
+            pending.len()
+        )));
+    }
     Ok(Json(Status { status: "ready" }))
 }

@@ -2,7 +2,10 @@
 
 use axum::http::StatusCode;
 
-use crate::{app::paths, helpers::TestApp};
+use crate::{
+    app::{db, paths},
+    helpers::TestApp,
+};
 
 #[tokio::test]
 async fn health_answers_while_the_process_runs() {
@@ -56,4 +59,17 @@ async fn stopping_the_services_closes_the_database_pool() {
         db.ping().await.is_err(),
         "the pool is closed once the app has stopped"
     );
+}
+
+#[tokio::test]
+async fn ready_answers_503_until_the_migrations_are_applied() {
+    // A new version started before `migrate up`: the database has none of its tables.
+    let app = TestApp::spawn_with(|config| config.database.migrate_on_start = false).await;
+
+    let before = app.server.get(&paths::Ready.to_string()).await;
+    db::migrate_up(app.db()).await.unwrap();
+    let after = app.server.get(&paths::Ready.to_string()).await;
+
+    before.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+    after.assert_status_ok();
 }

@@ -8,7 +8,7 @@ use axum::http::{StatusCode, header};
 use crate::{
     APP_BINARY,
     app::{config::MailTransport, mail::emails::TestMessage},
-    helpers::{TestApp, html, select, select_one, text_of, use_development_outbox},
+    helpers::{TEST_PEER, TestApp, html, select, select_one, text_of, use_development_outbox},
     smtp,
 };
 
@@ -153,6 +153,35 @@ async fn dev_mail_lists_the_outbox_with_links_and_the_html_part() {
     assert!(part.text().contains("Mail works"));
     let csp = part.header(header::CONTENT_SECURITY_POLICY);
     assert!(csp.to_str().expect("ascii").contains("default-src 'none'"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn dev_mail_answers_this_machine_only() {
+    let outbox = tempfile::tempdir().expect("a temporary folder");
+    let app = app_with_outbox(&outbox).await;
+
+    let here = app
+        .server
+        .get("/dev/mail")
+        .add_header(TEST_PEER, "127.0.0.1:4000")
+        .await;
+    let another_device = app
+        .server
+        .get("/dev/mail")
+        .add_header(TEST_PEER, "192.168.1.20:4000")
+        .await;
+    // A development server left behind a proxy: the connection is local, the visitor is not.
+    let through_a_proxy = app
+        .server
+        .get("/dev/mail")
+        .add_header(TEST_PEER, "127.0.0.1:4000")
+        .add_header("x-forwarded-for", "203.0.113.9")
+        .await;
+
+    here.assert_status_ok();
+    another_device.assert_status_not_found();
+    through_a_proxy.assert_status_not_found();
     app.stop().await;
 }
 

@@ -6,7 +6,7 @@ use secrecy::SecretString;
 
 use crate::{
     app::{
-        config::{Config, Environment},
+        config::{Config, Environment, SmtpSecurity},
         middleware::CONTENT_SECURITY_POLICY,
         paths,
         routes::Routes,
@@ -259,9 +259,54 @@ fn production_accepts_a_real_secret_and_secure_cookies() {
     config.session.secure_cookie = true;
     config.secret_key = SecretString::from(crate::app::session::generate_secret_key());
     config.server.public_url = "https://example.com".to_owned();
+    config.server.hsts = true;
     config.mail.contact_to = "owner@example.com".to_owned();
+    config.mail.smtp.host = "smtp.example.com".to_owned();
+    config.mail.smtp.security = SmtpSecurity::Starttls;
 
     assert!(config.check().is_ok(), "{:?}", config.problems());
+}
+
+#[test]
+fn production_refuses_plain_http_no_hsts_and_plaintext_smtp_to_another_machine() {
+    let mut config = test_config();
+    config.environment = Environment::Production;
+    config.server.public_url = "http://example.com".to_owned();
+    config.server.hsts = false;
+    config.mail.smtp.host = "smtp.example.com".to_owned();
+    config.mail.smtp.security = SmtpSecurity::None;
+
+    let settings: Vec<&str> = config.problems().iter().map(|p| p.setting).collect();
+
+    for setting in ["server.public_url", "server.hsts", "mail.smtp.security"] {
+        assert!(settings.contains(&setting), "{setting}: {settings:?}");
+    }
+    // On this machine, or said out loud, plain connections are allowed.
+    config.server.public_url = "http://127.0.0.1:8000".to_owned();
+    config.mail.smtp.allow_plaintext = true;
+    let settings: Vec<&str> = config.problems().iter().map(|p| p.setting).collect();
+    assert!(!settings.contains(&"server.public_url"), "{settings:?}");
+    assert!(!settings.contains(&"mail.smtp.security"), "{settings:?}");
+    config.mail.smtp.allow_plaintext = false;
+    config.mail.smtp.host = "localhost".to_owned();
+    let settings: Vec<&str> = config.problems().iter().map(|p| p.setting).collect();
+    assert!(!settings.contains(&"mail.smtp.security"), "{settings:?}");
+}
+
+#[test]
+fn development_refuses_to_listen_beyond_this_machine_unless_told() {
+    let mut config = test_config();
+    config.environment = Environment::Development;
+    config.server.host = "0.0.0.0".parse().unwrap();
+
+    let refused = config.check().unwrap_err().to_string();
+    assert!(refused.contains("/dev/mail"), "{refused}");
+
+    config.server.development_on_network = true;
+    assert!(config.check().is_ok());
+    config.server.development_on_network = false;
+    config.server.host = "::1".parse().unwrap();
+    assert!(config.check().is_ok());
 }
 
 #[test]
