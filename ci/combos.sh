@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tier 2: for each combination of ci/combos (or those named as arguments), generate the app and
 # run what its own CI would: `just audit` (CSS build, cargo fmt --check, cargo clippy -D warnings,
-# cargo test against the real database), then boot it (ci/boot.sh).
+# cargo test against the real database), then boot it (ci/boot.sh), send it hostile requests
+# (ci/hostile.sh) and, for sqlite, check every page and email (ci/html.sh: Nu, axe).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -138,8 +139,10 @@ for name in "${selected[@]}"; do
         step "$name: Cargo.lock pins every dependency" lockfile_is_complete &&
         step "$name: lint the Docker and CI files" deployment_files_lint &&
         step "$name: boot and stop" "$ROOT/ci/boot.sh" "$app" &&
+        step "$name: hostile requests to the booted app" "$ROOT/ci/hostile.sh" "$app" &&
         step "$name: browser tests (headless Chromium)" browser_tests "$name" &&
         step "$name: tasks survive a killed worker" durability_report &&
+        { [ "$name" != sqlite ] || step "$name: every page and email: Nu checker and axe" "$ROOT/ci/html.sh" "$app"; } &&
         { [ "$name" != sqlite ] || step "$name: uploads to an S3 bucket" s3_tests "$name"; } &&
         { [ "$name" != sqlite ] || step "$name: the livereload feature of just dev" live_reload_works; } &&
         { [ "$name" != sqlite ] || step "$name: just new-migration" new_migration_works; }

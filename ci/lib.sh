@@ -132,3 +132,40 @@ defines() {
         printf -- '-d %s ' "$option"
     done
 }
+
+# serve_for_checks APP_DIR BINARY: in APP_DIR, starts the app on a blank development database
+# (mail into the outbox) with an administrator and a user when it has accounts, and waits until it
+# is ready. Sets SERVED_URL, SERVED_PID, SERVED_LOG and ROUTES (its `routes`), and exports
+# ADMIN_EMAIL, ADMIN_PASSWORD, USER_EMAIL, USER_PASSWORD. Stop it with stop_served.
+serve_for_checks() {
+    local app=$1 binary=$2 port=18180
+    cd "$app"
+    rm -rf data
+    "$binary" migrate fresh >/dev/null
+    ROUTES=$("$binary" routes)
+    export ADMIN_EMAIL=admin@example.com USER_EMAIL=user@example.com ADMIN_PASSWORD="" USER_PASSWORD=""
+    if grep -q "/login" <<<"$ROUTES"; then
+        ADMIN_PASSWORD=$("$binary" user create "$ADMIN_EMAIL" --admin | sed -n 's/^password: //p')
+        USER_PASSWORD=$("$binary" user create "$USER_EMAIL" | sed -n 's/^password: //p')
+    fi
+    while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
+    SERVED_URL=http://127.0.0.1:$port
+    SERVED_LOG=$(mktemp)
+    APP_SERVER__PORT=$port APP_SERVER__PUBLIC_URL=$SERVED_URL "$binary" serve >"$SERVED_LOG" 2>&1 &
+    SERVED_PID=$!
+    trap 'kill -KILL $SERVED_PID 2>/dev/null || true' EXIT
+    for _ in $(seq 1 120); do
+        curl -fsS "$SERVED_URL/ready" >/dev/null 2>&1 && return 0
+        kill -0 $SERVED_PID 2>/dev/null || break
+        sleep 0.5
+    done
+    cat "$SERVED_LOG" >&2
+    die "the app did not start"
+}
+
+# stop_served: SIGTERM to the app serve_for_checks started, and its data and log removed.
+stop_served() {
+    kill -TERM "$SERVED_PID" 2>/dev/null || true
+    wait "$SERVED_PID" || true
+    rm -rf data "$SERVED_LOG"
+}

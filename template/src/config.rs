@@ -100,6 +100,9 @@ pub struct Config {
     pub environment: Environment,
     /// Shown in page titles and the header.
     pub name: String,
+    /// What the site is, in a sentence: the pages' description for search engines and link
+    /// previews (a page may give its own, `Page::describe`).
+    pub description: String,
     /// Signs the session cookie: any random string of at least 64 bytes; `<app> secret` prints one.
     pub secret_key: SecretString,
     pub server: ServerConfig,

@@ -24,6 +24,7 @@ use crate::{
     auth::session::CurrentUser,
 {%- endif %}
     cache::pages::Cacheable,
+    config::Config,
     csrf::{CsrfToken, TokenShown},
     htmx::HxRequest,
     views::{
@@ -41,6 +42,9 @@ use crate::{
 #[derive(Debug)]
 pub struct Page {
     app_name: String,
+    /// The page's summary for search engines and link previews (`description` of the
+    /// configuration, unless [`Page::describe`] gives one).
+    description: String,
     path: String,
     hx: HxRequest,
     /// Taken out only when the page is rendered: a handler that fails after extracting `Page`
@@ -65,9 +69,10 @@ pub const VARY_HTMX: &str = "hx-request, hx-boosted, hx-history-restore-request"
 
 impl Page {
     /// A page for a request that has no session.
-    pub fn new(app_name: String, path: String, hx: HxRequest) -> Self {
+    pub fn new(config: &Config, path: String, hx: HxRequest) -> Self {
         Self {
-            app_name,
+            app_name: config.name.clone(),
+            description: config.description.clone(),
             path,
             hx,
             messages: None,
@@ -84,26 +89,26 @@ impl Page {
     /// A page for an error response, rendered by middleware after the handler: it shows who is
     /// signed in (the response carries them, see `crate::auth::session::load_current_user`).
     pub fn for_error(
-        app_name: String,
+        config: &Config,
         path: String,
         hx: HxRequest,
         response: &axum::http::Extensions,
     ) -> Self {
         Self {
             user: response.get::<CurrentUser>().cloned(),
-            ..Self::new(app_name, path, hx)
+            ..Self::new(config, path, hx)
         }
     }
 {%- else %}
     /// A page for an error response, rendered by middleware after the handler (the same for
     /// everyone: the site has no accounts).
     pub fn for_error(
-        app_name: String,
+        config: &Config,
         path: String,
         hx: HxRequest,
         _response: &axum::http::Extensions,
     ) -> Self {
-        Self::new(app_name, path, hx)
+        Self::new(config, path, hx)
     }
 {%- endif %}
 {% if auth %}
@@ -120,6 +125,13 @@ impl Page {
     /// The app's name, for pages that show it.
     pub fn app_name(&self) -> &str {
         &self.app_name
+    }
+
+    /// Sets the page's summary for search engines and link previews.
+    #[must_use]
+    pub fn describe(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
     }
 
     /// Lets the rendered page be served to visitors without a session for up to `ttl`, without
@@ -193,6 +205,7 @@ impl Page {
         let private = self.is_private();
         let Self {
             app_name,
+            description,
             path,
             hx,
             messages,
@@ -217,6 +230,7 @@ impl Page {
         let data = LayoutData {
             app_name,
             title,
+            description,
             path,
             flashes,
 {%- if auth %}
@@ -255,6 +269,7 @@ impl FromRequestParts<AppState> for Page {
 {%- endif %}
         Ok(Self {
             app_name: state.config.name.clone(),
+            description: state.config.description.clone(),
             path: parts.uri.path().to_owned(),
             hx: HxRequest::from_headers(&parts.headers),
             messages,

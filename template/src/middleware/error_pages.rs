@@ -103,7 +103,7 @@ pub async fn error_pages(State(app): State<AppState>, request: Request, next: Ne
         fragment
     } else {
         let title = data.reason.clone();
-        let page = Page::for_error(app.config.name.clone(), path, hx, &parts.extensions);
+        let page = Page::for_error(&app.config, path, hx, &parts.extensions);
         Html(page.render_to_string(title, leptos::view! { <ErrorPage data /> })).into_response()
     };
 

@@ -28,7 +28,7 @@ use crate::{
         components::form::FormErrors,
         pages::admin::{
             ActionButton, AdminShell, Column, ConfirmDelete, Dashboard, Filter, FormField,
-            ListData, ListPage, NavLink, RowForm, RowPage, TableCount,
+            ListData, ListPage, NavLink, RowForm, RowFormCard, RowPage, TableCount,
         },
     },
 };
@@ -477,14 +477,13 @@ async fn render_form(
         ),
     };
     let status = errors.status();
-    let form =
-        view! { <RowForm heading=heading.clone() action csrf fields errors editing /> }.into_any();
-    let current = resource.key();
-    let nav_page = page;
-    let mut response = if nav_page.hx().wants_fragment() {
-        nav_page.render(heading, form)
+    let form = view! { <RowForm action csrf fields errors editing /> }.into_any();
+    // htmx swaps the form alone in place of itself; a page has the card around it.
+    let mut response = if page.hx().wants_fragment() {
+        page.render(heading, form)
     } else {
-        render(nav_page, &heading, &list_href(current), form)
+        let card = view! { <RowFormCard heading=heading.clone()>{form}</RowFormCard> }.into_any();
+        render(page, &heading, &list_href(resource.key()), card)
     };
     *response.status_mut() = status;
     Ok(response)

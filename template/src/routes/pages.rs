@@ -33,5 +33,8 @@ async fn home(_: paths::Home, page: Page) -> Response {
 async fn about(_: paths::About, page: Page) -> Response {
     let app_name = page.app_name().to_owned();
     page.cache_for(ABOUT_TTL)
+        .describe(format!(
+            "How {app_name} answers a request, and the crates it is built with."
+        ))
         .render("About", view! { <AboutPage app_name /> })
 }

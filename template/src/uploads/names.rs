@@ -13,14 +13,14 @@ const FALLBACK_NAME: &str = "file";
 /// whole path, `C:\Users\ann\photo.png`), without path separators, control characters, names
 /// Windows reserves (by `sanitize-filename`) or the invisible characters that reorder text
 /// (`invoice`, U+202E, `gnp.exe` shows as `invoiceexe.png`), and at most [`MAX_NAME_CHARS`]
-/// characters.
+/// characters, its extension kept.
 pub fn clean_file_name(sent: &str) -> String {
     let last_part = sent.rsplit(['/', '\\']).next().unwrap_or_default();
     let visible: String = last_part
         .chars()
         .filter(|&c| !c.is_control() && !is_bidi_control(c))
-        .take(MAX_NAME_CHARS)
         .collect();
+    let visible = shorten(&visible, MAX_NAME_CHARS);
     let options = sanitize_filename::Options {
         windows: true,
         truncate: true,
@@ -32,6 +32,31 @@ pub fn clean_file_name(sent: &str) -> String {
         FALLBACK_NAME.to_owned()
     } else {
         clean.to_owned()
+    }
+}
+
+/// `name` cut to `max` characters, keeping its extension (up to 16 letters or digits): a long
+/// name still opens with the right program.
+fn shorten(name: &str, max: usize) -> String {
+    if name.chars().count() <= max {
+        return name.to_owned();
+    }
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, extension)| extension)
+        .filter(|extension| {
+            (1..=16).contains(&extension.chars().count())
+                && extension.chars().all(char::is_alphanumeric)
+        });
+    match extension {
+        Some(extension) => {
+            let stem: String = name
+                .chars()
+                .take(max - extension.chars().count() - 1)
+                .collect();
+            format!("{stem}.{extension}")
+        }
+        None => name.chars().take(max).collect(),
     }
 }
 
@@ -90,6 +115,16 @@ mod tests {
             clean_file_name(&"x".repeat(500)).chars().count(),
             MAX_NAME_CHARS
         );
+    }
+
+    #[test]
+    fn a_long_name_keeps_its_extension() {
+        let long = clean_file_name(&format!("{}.pdf", "a very long report ".repeat(20)));
+
+        assert_eq!(long.chars().count(), MAX_NAME_CHARS);
+        assert!(long.ends_with(".pdf"), "{long}");
+        let odd = clean_file_name(&format!("{}.not an extension", "x".repeat(200)));
+        assert_eq!(odd.chars().count(), MAX_NAME_CHARS);
     }
 
     #[test]

@@ -2,3 +2,4 @@
 
 pub mod flash;
 pub mod form;
+pub mod scroll;

@@ -46,6 +46,8 @@ pub struct LayoutData {
     pub app_name: String,
     /// The page's title; the document's `<title>` is "title · app name".
     pub title: String,
+    /// The page's summary, for search engines and link previews.
+    pub description: String,
     /// The requested path, which marks the current navigation link.
     pub path: String,
     pub flashes: Vec<Flash>,
@@ -65,6 +67,7 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
     let LayoutData {
         app_name,
         title,
+        description,
         path,
         flashes,
 {%- if auth %}
@@ -89,6 +92,7 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <title>{document_title}</title>
+                <meta name="description" content=description />
                 <meta name="htmx-config" content=HTMX_CONFIG />
                 <link rel="stylesheet" href=assets::url("/css/app.css") />
                 <link rel="icon" href=assets::url("/favicon.svg") type="image/svg+xml" />
@@ -140,33 +144,63 @@ fn Header(
 fn Header(app_name: String, path: String) -> impl IntoView {
 {%- endif %}
     view! {
-        <header class="navbar bg-base-100 px-4 shadow-sm sm:px-6">
-            <div class="flex-1">
-                <a href=Home.to_string() class="text-xl font-semibold tracking-tight">
+        <header class="navbar gap-2 bg-base-100 px-4 shadow-sm sm:px-6">
+            <div class="min-w-0 flex-1">
+                <a href=Home.to_string() class="block truncate text-xl font-semibold tracking-tight">
                     {app_name}
                 </a>
             </div>
             <nav aria-label="Main">
-                <ul class="menu menu-horizontal gap-1 px-1">
-                    {navigation()
-                        .into_iter()
-                        .map(|(href, label)| {
-                            let current = (href == path).then_some("page");
-                            view! {
-                                <li>
-                                    <a href=href aria-current=current class:menu-active=current.is_some()>
-                                        {label}
-                                    </a>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
+                // Narrow screens: the links behind a button, in a <details> that opens without
+                // JavaScript.
+                <details class="dropdown dropdown-end md:hidden">
+                    <summary class="btn btn-ghost">"Menu"</summary>
+                    <ul class="menu dropdown-content z-10 mt-2 w-56 rounded-box bg-base-100 p-2 shadow-lg">
 {%- if auth %}
-                    <AccountMenu user csrf path=path.clone() />
+                        <NavLinks path=path.clone() user=user.clone() csrf=csrf.clone() />
+{%- else %}
+                        <NavLinks path=path.clone() />
+{%- endif %}
+                    </ul>
+                </details>
+                // Wider screens: the links in a row.
+                <ul class="menu menu-horizontal hidden gap-1 px-1 md:flex">
+{%- if auth %}
+                    <NavLinks path user csrf />
+{%- else %}
+                    <NavLinks path />
 {%- endif %}
                 </ul>
             </nav>
         </header>
+    }
+}
+
+/// The navigation's items{% if auth %}, the account's last{% endif %}, the current page marked.
+{% if auth -%}
+#[component]
+fn NavLinks(path: String, user: Option<SignedIn>, csrf: Option<String>) -> impl IntoView {
+{%- else -%}
+#[component]
+fn NavLinks(path: String) -> impl IntoView {
+{%- endif %}
+    view! {
+        {navigation()
+            .into_iter()
+            .map(|(href, label)| {
+                let current = (href == path).then_some("page");
+                view! {
+                    <li>
+                        <a href=href aria-current=current class:menu-active=current.is_some()>
+                            {label}
+                        </a>
+                    </li>
+                }
+            })
+            .collect_view()}
+{%- if auth %}
+        <AccountMenu user csrf path />
+{%- endif %}
     }
 }
 {% if auth %}

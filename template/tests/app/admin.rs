@@ -103,7 +103,7 @@ async fn the_dashboard_counts_rows_and_empties_the_cache() {
     let document = html(&dashboard);
     assert_eq!(text_of(&document, "[data-testid=counts] .stat-value"), "2");
     assert_eq!(
-        text_of(&document, "header a[aria-current=page]"),
+        text_of(&document, "header nav > ul a[aria-current=page]"),
         "Admin",
         "the header links to the admin area, for admins"
     );
@@ -729,4 +729,23 @@ async fn an_email_written_by_an_admin_follows_the_registration_rule() {
         .await
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(Users::find().count(app.db()).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn htmx_gets_the_refused_form_alone_to_swap_in_place_of_itself() {
+    let (app, _) = as_admin().await;
+    let token = app.form_token(paths::AdminDashboard).await;
+
+    let response = app
+        .server
+        .post(&users().to_string())
+        .add_header("hx-request", "true")
+        .form(&[("csrf_token", token.as_str()), ("email", "not an address")])
+        .await;
+
+    response.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let fragment = crate::helpers::fragment(&response);
+    assert_eq!(select(&fragment, "form").len(), 1);
+    // The card and heading around it stay on the page: no second of either inside the first.
+    assert!(select(&fragment, ".card, h1").is_empty());
 }

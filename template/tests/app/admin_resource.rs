@@ -14,7 +14,7 @@ use crate::{
         views::{
             self,
             components::form::FormErrors,
-            pages::admin::{FormField, RowForm},
+            pages::admin::{FormField, RowForm, RowFormCard},
         },
     },
     helpers::TestApp,
@@ -352,8 +352,10 @@ fn hostile_text_in_every_widget_comes_back_as_text() {
             .collect::<Vec<_>>();
         let heading = (*payload).to_owned();
         let form = views::render(view! {
-            <RowForm heading action="/admin/gadgets/1".to_owned() csrf="token".to_owned() fields
-                errors editing=true />
+            <RowFormCard heading>
+                <RowForm action="/admin/gadgets/1".to_owned() csrf="token".to_owned() fields
+                    errors editing=true />
+            </RowFormCard>
         });
 
         let document = Html::parse_fragment(&form);

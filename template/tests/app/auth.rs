@@ -1051,7 +1051,11 @@ async fn error_pages_show_a_signed_in_user_their_account_not_sign_in() {
         assert!(status.is_client_error(), "{status}");
         let page = html(&response);
         assert!(select(&page, "a[href='/login']").is_empty(), "{status}");
-        assert_eq!(select(&page, "nav a[href='/account']").len(), 1, "{status}");
+        assert_eq!(
+            select(&page, "nav > ul a[href='/account']").len(),
+            1,
+            "{status}"
+        );
         assert_eq!(
             response.header(header::CACHE_CONTROL),
             "no-store",

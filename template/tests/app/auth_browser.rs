@@ -116,7 +116,7 @@ impl Browser {
 
     /// Presses "Sign out" in the header, and waits for the header to offer signing in.
     async fn sign_out(&self) {
-        self.wait_for("header form[action='/logout'] button")
+        self.wait_for("header nav > ul form[action='/logout'] button")
             .await
             .click()
             .await

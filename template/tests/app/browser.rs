@@ -42,13 +42,13 @@ async fn links_load_pages_through_htmx_without_reloading_the_document() {
         .expect("ran a script");
 
     browser
-        .wait_for("header nav a[href='/about']")
+        .wait_for("header nav > ul a[href='/about']")
         .await
         .click()
         .await
         .expect("clicked");
     browser
-        .wait_for("header nav a[href='/about'][aria-current=page]")
+        .wait_for("header nav > ul a[href='/about'][aria-current=page]")
         .await;
 
     let title = browser.client.title().await.expect("a title");

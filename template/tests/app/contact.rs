@@ -28,7 +28,7 @@ async fn the_contact_page_shows_a_labelled_form() {
             "{field}"
         );
     }
-    assert_eq!(select(&page, "nav a[href='/contact']").len(), 1);
+    assert_eq!(select(&page, "nav > ul a[href='/contact']").len(), 1);
 }
 
 #[tokio::test]

@@ -34,7 +34,7 @@ async fn a_boosted_request_gets_the_whole_document() {
 
     response.assert_status_ok();
     let page = html(&response);
-    assert_eq!(select(&page, "nav a[aria-current=page]").len(), 1);
+    assert_eq!(select(&page, "nav > ul a[aria-current=page]").len(), 1);
     assert!(text_of(&page, "title").starts_with("About"));
 }
 

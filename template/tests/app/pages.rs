@@ -60,13 +60,33 @@ async fn every_page_has_the_layout_landmarks_and_marks_its_navigation_link() {
         select_one(&page, "main#main");
         select_one(&page, "footer");
         select_one(&page, "#flash-messages");
-        assert_eq!(text_of(&page, "nav a[aria-current=page]"), label, "{path}");
+        assert_eq!(
+            text_of(&page, "nav > ul a[aria-current=page]"),
+            label,
+            "{path}"
+        );
         assert!(
             select_one(&page, "meta[name=viewport]")
                 .attr("content")
                 .is_some(),
             "{path} is responsive"
         );
+        assert!(
+            !select_one(&page, "meta[name=description]")
+                .attr("content")
+                .unwrap_or_default()
+                .is_empty(),
+            "{path} describes itself"
+        );
+        // On a phone, the same links behind a menu button that needs no JavaScript.
+        let links = |selector: &str| -> Vec<String> {
+            select(&page, selector)
+                .iter()
+                .filter_map(|link| link.attr("href").map(str::to_owned))
+                .collect()
+        };
+        select_one(&page, "header nav details > summary");
+        assert_eq!(links("nav details a"), links("nav > ul a"), "{path}");
     }
 }
 

@@ -7,8 +7,9 @@ const BODY: &str = "margin:0;padding:24px;background:#f4f4f5;\
     font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#18181b;";
 const CARD: &str =
     "max-width:560px;margin:0 auto;padding:32px;background:#ffffff;border-radius:8px;";
+// Grey enough to read on the page's grey (7:1, WCAG AA asks 4.5:1).
 const FOOTER: &str =
-    "max-width:560px;margin:16px auto 0;font-size:12px;color:#71717a;text-align:center;";
+    "max-width:560px;margin:16px auto 0;font-size:12px;color:#52525b;text-align:center;";
 const BUTTON: &str = "display:inline-block;padding:12px 20px;background:#4f46e5;color:#ffffff;\
     text-decoration:none;border-radius:6px;font-weight:600;";
 

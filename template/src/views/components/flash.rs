@@ -53,7 +53,7 @@ pub fn FlashMessages(flashes: Vec<Flash>, #[prop(optional)] out_of_band: bool) -
     view! {
         <div
             id=FLASH_REGION_ID
-            class="flex flex-col gap-2 empty:hidden"
+            class="mb-6 flex flex-col gap-2 empty:hidden"
             aria-live="polite"
             data-hx-swap-oob=out_of_band.then_some("true")
         >

@@ -80,7 +80,8 @@ pub fn HxForm(action: String, children: Children) -> impl IntoView {
 }
 
 /// A labelled input. `value` is what the visitor typed (kept when the form comes back with
-/// errors); `error` is shown under the field.
+/// errors); `error` is shown under the field. Its id is `field-{name}`, or `id` when two forms
+/// of one page have a field of the same name.
 #[component]
 pub fn Field(
     name: &'static str,
@@ -91,8 +92,9 @@ pub fn Field(
     #[prop(optional)] autocomplete: &'static str,
     #[prop(optional, into)] hint: Option<String>,
     #[prop(optional)] autofocus: bool,
+    #[prop(optional)] id: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = id.map_or_else(|| format!("field-{name}"), str::to_owned);
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let described_by = match (error.is_some(), hint.is_some()) {

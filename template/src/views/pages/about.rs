@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::views::components::scroll::ScrollBox;
+
 #[component]
 pub fn AboutPage(app_name: String) -> impl IntoView {
     view! {
@@ -34,7 +36,7 @@ pub fn AboutPage(app_name: String) -> impl IntoView {
 
             <section class="rounded-box bg-base-100 p-6 shadow-sm" aria-labelledby="stack-title">
                 <h2 id="stack-title" class="text-2xl font-semibold">"The stack"</h2>
-                <div class="mt-4 overflow-x-auto">
+                <ScrollBox label="The stack" class="mt-4">
                     <table class="table">
                         <thead>
                             <tr>
@@ -58,7 +60,7 @@ pub fn AboutPage(app_name: String) -> impl IntoView {
                                 .collect_view()}
                         </tbody>
                     </table>
-                </div>
+                </ScrollBox>
             </section>
         </article>
     }

@@ -73,8 +73,10 @@ pub fn ChangeEmailForm(csrf: String, email: String, errors: FormErrors) -> impl 
                     <FormAlert message=errors.get("") />
                     <Field name="email" label="New email" kind="email" value=email
                         error=errors.get("email") autocomplete="email" />
+                    // The password form above has a field of this name.
                     <Field name="current_password" label="Current password" kind="password"
-                        error=errors.get("current_password") autocomplete="current-password" />
+                        id="email-current_password" error=errors.get("current_password")
+                        autocomplete="current-password" />
                     <button type="submit" class="btn btn-primary mt-4">"Change email"</button>
                 </HxForm>
             </div>

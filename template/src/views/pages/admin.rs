@@ -6,7 +6,10 @@ use leptos::prelude::*;
 
 use crate::{
     admin::{Field, Widget},
-    views::components::form::{CsrfField, FormAlert, FormErrors, HxForm, TextBox},
+    views::components::{
+        form::{CsrfField, FormAlert, FormErrors, HxForm, TextBox},
+        scroll::ScrollBox,
+    },
 };
 
 /// A link of the sidebar.
@@ -23,7 +26,7 @@ pub fn AdminShell(nav: Vec<NavLink>, children: Children) -> impl IntoView {
         <div class="flex flex-col gap-6 lg:flex-row" data-testid="admin">
             <nav class="shrink-0 lg:w-56" aria-label="Admin">
                 <ul class="menu w-full rounded-box bg-base-100 shadow-sm">
-                    <li class="menu-title">"Admin"</li>
+                    <li class="menu-title text-base-content/80">"Admin"</li>
                     {nav
                         .into_iter()
                         .map(|link| {
@@ -206,14 +209,17 @@ pub fn ListPage(data: ListData) -> impl IntoView {
             <button type="submit" class="btn btn-sm">"Apply"</button>
         </form>
         <div id="admin-list" class="flex flex-col gap-3">
-            <div class="overflow-x-auto rounded-box bg-base-100 shadow-sm">
+            <ScrollBox label="Rows">
                 <table class="table table-sm" data-testid="rows">
                     <thead>
                         <tr>
+                            // On a phone, the first two columns: a row's page shows the rest.
                             {columns
                                 .into_iter()
-                                .map(|column| view! {
-                                    <th scope="col" aria-sort=column.sorted>
+                                .enumerate()
+                                .map(|(n, column)| view! {
+                                    <th scope="col" aria-sort=column.sorted
+                                        class=(n >= 2).then_some("hidden sm:table-cell")>
                                         <a href=column.sort_href.clone() class="link link-hover" data-hx-get=column.sort_href
                                             data-hx-target="#admin-list" data-hx-select="#admin-list" data-hx-swap="outerHTML" data-hx-push-url="true">
                                             {column.label}
@@ -239,14 +245,23 @@ pub fn ListPage(data: ListData) -> impl IntoView {
                                 view! {
                                     <tr>
                                         <td><a href=href class="link">{first}</a></td>
-                                        {cells.map(|cell| view! { <td class="whitespace-nowrap">{cell}</td> }).collect_view()}
+                                        {cells
+                                            .enumerate()
+                                            .map(|(n, cell)| view! {
+                                                <td class={if n >= 1 {
+                                                    "hidden whitespace-nowrap sm:table-cell"
+                                                } else {
+                                                    "whitespace-nowrap"
+                                                }}>{cell}</td>
+                                            })
+                                            .collect_view()}
                                     </tr>
                                 }
                             })
                             .collect_view()}
                     </tbody>
                 </table>
-            </div>
+            </ScrollBox>
             <nav class="flex items-center justify-between gap-4 text-sm" aria-label="Pages">
                 <span data-testid="total">{format!("{total} rows · page {page} of {pages}")}</span>
                 <div class="join">
@@ -330,9 +345,9 @@ pub struct FormField {
     pub choices: Vec<(i64, String)>,
 }
 
+/// The form of a row: what htmx swaps in place of itself when it comes back with errors.
 #[component]
 pub fn RowForm(
-    heading: String,
     action: String,
     csrf: String,
     fields: Vec<FormField>,
@@ -341,21 +356,29 @@ pub fn RowForm(
     editing: bool,
 ) -> impl IntoView {
     view! {
+        <HxForm action>
+            <CsrfField token=csrf />
+            <FormAlert message=errors.get("") />
+            {fields
+                .into_iter()
+                .map(|field| {
+                    let error = errors.get(field.field.name);
+                    view! { <Input field error editing /> }
+                })
+                .collect_view()}
+            <button type="submit" class="btn btn-primary mt-4 self-start">"Save"</button>
+        </HxForm>
+    }
+}
+
+/// The card around a row's form, with its heading.
+#[component]
+pub fn RowFormCard(heading: String, children: Children) -> impl IntoView {
+    view! {
         <div class="card bg-base-100 shadow-sm">
             <div class="card-body">
                 <h1 class="card-title text-2xl">{heading}</h1>
-                <HxForm action>
-                    <CsrfField token=csrf />
-                    <FormAlert message=errors.get("") />
-                    {fields
-                        .into_iter()
-                        .map(|field| {
-                            let error = errors.get(field.field.name);
-                            view! { <Input field error editing /> }
-                        })
-                        .collect_view()}
-                    <button type="submit" class="btn btn-primary mt-4 self-start">"Save"</button>
-                </HxForm>
+                {children()}
             </div>
         </div>
     }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::views::components::form::CsrfField;
+use crate::views::components::{form::CsrfField, scroll::ScrollBox};
 
 /// One file of the list, ready to show.
 #[derive(Debug, Clone)]
@@ -98,15 +98,16 @@ fn FileList(files: Vec<FileItem>) -> impl IntoView {
             .into_any();
     }
     view! {
-        <div class="overflow-x-auto rounded-box bg-base-100 shadow-sm">
+        <ScrollBox label="Your files">
             <table class="table" data-testid="files">
                 <thead>
                     <tr>
                         <th scope="col">"Name"</th>
-                        <th scope="col">"Type"</th>
-                        <th scope="col">"Size"</th>
-                        <th scope="col">"Uploaded"</th>
-                        <th scope="col">"Who can download"</th>
+                        // On a phone, the name's cell says these in a line of its own.
+                        <th scope="col" class="hidden sm:table-cell">"Type"</th>
+                        <th scope="col" class="hidden sm:table-cell">"Size"</th>
+                        <th scope="col" class="hidden md:table-cell">"Uploaded"</th>
+                        <th scope="col" class="hidden sm:table-cell">"Who can download"</th>
                         <th scope="col"><span class="sr-only">"Actions"</span></th>
                     </tr>
                 </thead>
@@ -114,7 +115,7 @@ fn FileList(files: Vec<FileItem>) -> impl IntoView {
                     {files.into_iter().map(|file| view! { <FileRow file /> }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </ScrollBox>
     }
     .into_any()
 }
@@ -126,13 +127,16 @@ fn FileRow(file: FileItem) -> impl IntoView {
         <tr>
             // The name is the uploader's: htmx ignores any attribute in it. And the link is a
             // download, not a page, which htmx's boost must not fetch.
-            <td class="max-w-xs truncate" data-hx-disable>
+            <td class="max-w-[12rem] truncate sm:max-w-xs" data-hx-disable>
                 <a href=file.download_url class="link" download>{file.name.clone()}</a>
+                <span class="block text-xs text-base-content/80 sm:hidden">
+                    {format!("{} · {} · {}", file.kind, file.size, if file.public { "anyone with the link" } else { "only you" })}
+                </span>
             </td>
-            <td>{file.kind}</td>
-            <td class="whitespace-nowrap">{file.size}</td>
-            <td class="whitespace-nowrap">{file.uploaded}</td>
-            <td>
+            <td class="hidden sm:table-cell">{file.kind}</td>
+            <td class="hidden whitespace-nowrap sm:table-cell">{file.size}</td>
+            <td class="hidden whitespace-nowrap md:table-cell">{file.uploaded}</td>
+            <td class="hidden sm:table-cell">
                 {if file.public {
                     view! { <span class="badge badge-info badge-soft">"Anyone with the link"</span> }.into_any()
                 } else {

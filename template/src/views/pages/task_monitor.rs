@@ -3,7 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::{queue::monitor::QueueCounts, views::components::form::CsrfField};
+use crate::{
+    queue::monitor::QueueCounts,
+    views::components::{form::CsrfField, scroll::ScrollBox},
+};
 
 /// A task as the lists show it.
 #[derive(Debug, Clone)]
@@ -31,15 +34,16 @@ pub fn TaskMonitor(
 ) -> impl IntoView {
     view! {
         <h1 class="text-3xl font-bold tracking-tight">"Tasks"</h1>
-        <div class="overflow-x-auto rounded-box bg-base-100 shadow-sm">
+        <ScrollBox label="Queues">
             <table class="table table-sm" data-testid="queues">
                 <thead>
                     <tr>
                         <th scope="col">"Queue"</th>
                         <th scope="col">"Due"</th>
-                        <th scope="col">"Scheduled"</th>
+                        // On a phone: due, running and failed, the counts that call for action.
+                        <th scope="col" class="hidden sm:table-cell">"Scheduled"</th>
                         <th scope="col">"Running"</th>
-                        <th scope="col">"Done"</th>
+                        <th scope="col" class="hidden sm:table-cell">"Done"</th>
                         <th scope="col">"Failed"</th>
                     </tr>
                 </thead>
@@ -50,16 +54,16 @@ pub fn TaskMonitor(
                             <tr>
                                 <th scope="row">{counts.queue}</th>
                                 <td>{counts.due}</td>
-                                <td>{counts.scheduled}</td>
+                                <td class="hidden sm:table-cell">{counts.scheduled}</td>
                                 <td>{counts.running}</td>
-                                <td>{counts.done}</td>
+                                <td class="hidden sm:table-cell">{counts.done}</td>
                                 <td class:text-error={counts.failed > 0}>{counts.failed}</td>
                             </tr>
                         })
                         .collect_view()}
                 </tbody>
             </table>
-        </div>
+        </ScrollBox>
         <section class="flex flex-col gap-2" aria-labelledby="failed-title" data-testid="failed">
             <h2 id="failed-title" class="text-xl font-semibold">"Failed"</h2>
             {if failed.is_empty() {
@@ -123,7 +127,7 @@ fn TaskList(
                 view! { <p class="text-base-content/70">"None."</p> }.into_any()
             } else {
                 view! {
-                    <div class="overflow-x-auto rounded-box bg-base-100 shadow-sm">
+                    <ScrollBox label=title>
                         <table class="table table-sm">
                             <thead>
                                 <tr>
@@ -147,7 +151,7 @@ fn TaskList(
                                     .collect_view()}
                             </tbody>
                         </table>
-                    </div>
+                    </ScrollBox>
                 }
                 .into_any()
             }}
