@@ -88,6 +88,25 @@ browser_tests() {
     just test-browser
 }
 
+# Every page and email through the Nu checker and axe (ci/html.sh), or a loud skip when Java or
+# Chromium cannot be had.
+html_checks() {
+    local missing
+    if ! command -v java >/dev/null &&
+        ! install_for_tests "a Java runtime (for the Nu Html Checker)" default-jre-headless; then
+        missing="Java (apt install default-jre-headless)"
+    elif ! "$ROOT/ci/chromium.sh"; then
+        missing="Chromium (apt install chromium chromium-driver)"
+    else
+        "$ROOT/ci/html.sh" "$2"
+        return
+    fi
+    warn "################################################################################"
+    warn "SKIP the Nu and axe checks of $1: no $missing"
+    warn "################################################################################"
+    skipped+=("$1 (Nu and axe)")
+}
+
 # The uploads' tests against an S3 bucket (moto's S3 server, ci/s3.sh), or a loud skip when no
 # server can be had.
 s3_tests() {
@@ -142,7 +161,7 @@ for name in "${selected[@]}"; do
         step "$name: hostile requests to the booted app" "$ROOT/ci/hostile.sh" "$app" &&
         step "$name: browser tests (headless Chromium)" browser_tests "$name" &&
         step "$name: tasks survive a killed worker" durability_report &&
-        { [ "$name" != sqlite ] || step "$name: every page and email: Nu checker and axe" "$ROOT/ci/html.sh" "$app"; } &&
+        { [ "$name" != sqlite ] || step "$name: every page and email: Nu checker and axe" html_checks "$name" "$app"; } &&
         { [ "$name" != sqlite ] || step "$name: uploads to an S3 bucket" s3_tests "$name"; } &&
         { [ "$name" != sqlite ] || step "$name: the livereload feature of just dev" live_reload_works; } &&
         { [ "$name" != sqlite ] || step "$name: just new-migration" new_migration_works; }

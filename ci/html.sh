@@ -17,10 +17,7 @@ mkdir -p "$tools"
 cp "$ROOT/ci/html/package.json" "$ROOT/ci/html/package-lock.json" "$ROOT/ci/html/.npmrc" \
     "$ROOT/ci/html/check.mjs" "$tools/"
 (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-if ! command -v java >/dev/null; then
-    install_for_tests "a Java runtime (for the Nu Html Checker)" default-jre-headless ||
-        die "the Nu Html Checker needs Java: apt install default-jre-headless"
-fi
+command -v java >/dev/null || die "the Nu Html Checker needs Java: apt install default-jre-headless"
 "$ROOT/ci/chromium.sh" || die "the page checks need Chromium: apt install chromium"
 chromium=$(command -v chromium || command -v google-chrome)
 
