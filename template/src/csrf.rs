@@ -41,7 +41,7 @@ use tower_cookies::{
 };
 use tower_sessions::Session;
 
-use crate::{config::Config, error::AppError, routes::RouteTable};
+use crate::{config::Config, error::AppError};
 
 /// The form field carrying the token.
 pub const FIELD: &str = "csrf_token";
@@ -110,13 +110,14 @@ pub struct Protection {
 }
 
 impl Protection {
-    /// For the routes of `table`.
-    pub fn new(cookie: &CsrfCookie, table: &RouteTable) -> Self {
-        let unsafe_routes = table
-            .0
-            .iter()
-            .filter(|route| !is_safe(route.method))
-            .map(|route| (route.method, route.path))
+    /// For the routes given as (method, path pattern).
+    pub fn new(
+        cookie: &CsrfCookie,
+        routes: impl IntoIterator<Item = (&'static str, &'static str)>,
+    ) -> Self {
+        let unsafe_routes = routes
+            .into_iter()
+            .filter(|(method, _)| !is_safe(method))
             .collect();
         Self {
             cookie: cookie.clone(),

@@ -98,14 +98,14 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
             Routes::new()
         })
         .merge(extra_pages);
-    let protection = csrf::Protection::new(&csrf_cookie, &forms.table());
+    let protection = csrf::Protection::new(&csrf_cookie, forms.table().methods_and_paths());
     let forms = forms
         .route_layer(from_fn_with_state(protection, csrf::protect))
         .layer(RequestBodyLimitLayer::new(config.server.body_limit_bytes));
 {%- if uploads %}
     // Uploads: room for the largest file allowed and the form around it.
     let files = files::routes();
-    let protection = csrf::Protection::new(&csrf_cookie, &files.table());
+    let protection = csrf::Protection::new(&csrf_cookie, files.table().methods_and_paths());
     let forms = forms.merge(
         files
             .route_layer(from_fn_with_state(protection, csrf::protect))

@@ -21,6 +21,13 @@ pub struct RouteInfo {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RouteTable(pub Vec<RouteInfo>);
 
+impl RouteTable {
+    /// Each route's method and path pattern.
+    pub fn methods_and_paths(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        self.0.iter().map(|route| (route.method, route.path))
+    }
+}
+
 impl fmt::Display for RouteTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let width = self.0.iter().map(|r| r.path.len()).max().unwrap_or(0);
