@@ -207,7 +207,8 @@ impl DatabaseConfig {
 pub struct SessionConfig {
     /// Mark the cookie `Secure` (HTTPS only) and name it with the `__Host-` prefix.
     pub secure_cookie: bool,
-    /// A session expires this many days after it last changed (a flash message, a sign-in…).
+    /// A session expires this many days after it last changed (a flash message…){% if auth %}; a signed-in
+    /// one lives as "remember me" says (`crate::auth::session`){% endif %}.
     pub expiry_days: i64,
 {%- unless tasks %}
     /// How often expired sessions are deleted from the database.

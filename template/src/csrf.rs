@@ -13,9 +13,9 @@
 //!   the [`HEADER`] header;
 //! - [`protect`], a middleware on the page routes, refuses any POST, PUT, PATCH or DELETE whose
 //!   token is missing or differs from its cookie's, with a 403 that asks to reload the page (a
-//!   method no route of the path takes gets the router's 405 instead). A
-//!   multipart form (a file upload) carries the token in its action's query string,
-//!   [`with_token`], as its body is not read ahead of the handler;
+//!   method that no route of the path takes gets the router's 405 instead). A multipart form (a
+//!   file upload) carries the token in its action's query string, [`with_token`], as its body is
+//!   not read ahead of the handler;
 //! - a new session id (signing in, signing out) comes with a new token, so a token seen before
 //!   is worthless after.
 
@@ -127,9 +127,8 @@ impl Protection {
 
     /// Whether a route takes `method` at `path` (a pattern, such as `/admin/{resource}`).
     fn routes(&self, method: &Method, path: &str) -> bool {
-        self.unsafe_routes
-            .iter()
-            .any(|(m, p)| *m == method.as_str() && *p == path)
+        let routes: &HashSet<(&str, &str)> = &self.unsafe_routes;
+        routes.contains(&(method.as_str(), path))
     }
 }
 
