@@ -212,6 +212,8 @@ def main():
             # A body far over the limit.
             visitor.request("POST", path, b"a=" + b"x" * (9 * 1024 * 1024),
                             {"content-type": "application/x-www-form-urlencoded"})
+            # A NUL character, which Postgres refuses in text, in every field.
+            visitor.post_form(path, {name: "a\x00b" for name in ["name", "email", "message", "password", "token", "q"]})
             # Every payload in every field the forms have.
             for payload in PAYLOADS:
                 fields = {name: payload for name in ["name", "email", "message", "password", "current_password",

@@ -206,6 +206,10 @@ impl Field {
             // A checkbox sends its name when ticked, nothing otherwise.
             return Ok(Value::Bool(Some(sent.is_some())));
         }
+        // Text columns cannot hold a NUL character (Postgres refuses it with an error).
+        if sent.is_some_and(|sent| sent.contains('\0')) {
+            return Err("This text holds a NUL character, which cannot be stored.".to_owned());
+        }
         let text = sent.map(str::trim).unwrap_or_default();
         if text.is_empty() {
             return if self.nullable {
@@ -246,6 +250,11 @@ impl Field {
             Widget::Json => {
                 let json: serde_json::Value = serde_json::from_str(text)
                     .map_err(|error| format!("This is not valid JSON: {error}."))?;
+                if json.to_string().contains("\\u0000") {
+                    return Err(
+                        "This JSON holds a NUL character, which cannot be stored.".to_owned()
+                    );
+                }
                 Ok(match self.column_type {
                     ColumnType::Json | ColumnType::JsonBinary => Value::Json(Some(Box::new(json))),
                     _ => Value::String(Some(json.to_string())),

@@ -224,6 +224,27 @@ async fn each_widget_explains_what_it_could_not_read() {
 }
 
 #[tokio::test]
+async fn text_with_a_nul_character_is_refused_before_the_database_sees_it() {
+    let (app, resource) = gadgets().await;
+    let mut sent = form(VALID);
+    sent.insert("name".to_owned(), "Ham\0mer".to_owned());
+    sent.insert("notes".to_owned(), "\0".to_owned());
+    sent.insert("data".to_owned(), r#"{"a": "\u0000"}"#.to_owned());
+
+    let Err(SaveError::Invalid(errors)) = resource.save(&app.state, None, &sent).await else {
+        panic!("refused");
+    };
+
+    for field in ["name", "notes", "data"] {
+        assert!(
+            errors.get(field).unwrap().contains("NUL character"),
+            "{field}"
+        );
+    }
+    assert_eq!(resource.count(app.db()).await.unwrap(), 0);
+}
+
+#[tokio::test]
 async fn the_database_refusals_become_field_errors() {
     let (app, resource) = gadgets().await;
     resource

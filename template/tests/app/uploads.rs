@@ -461,3 +461,15 @@ async fn hostile_file_names_are_shown_as_text() {
         PAYLOADS.len()
     );
 }
+
+#[tokio::test]
+async fn a_key_the_app_never_makes_is_not_found_without_asking_the_database() {
+    let app = TestApp::spawn().await;
+    app.signed_in_as("ann@example.com").await;
+
+    for key in ["%00", "a%00b", "..%2F..%2Fetc%2Fpasswd", &"a".repeat(300)] {
+        app.get(format!("/files/{key}"))
+            .await
+            .assert_status_not_found();
+    }
+}
