@@ -2,7 +2,7 @@
 # Tier 1: render every combination of the template's options, and check that
 #  - each renders, leaves no Liquid behind and is formatted as rustfmt would (no compiling);
 #  - every refusal listed in ci/refused happens, with its message;
-#  - every option value is exercised by some combination of ci/combos.
+#  - every pair of option values that can go together is built by some combination of ci/combos.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -34,7 +34,20 @@ refusal_for() {
     done
 }
 
+# "a=x b=y" for each pair of the words of a combination, in the options' order.
+pairs_of() {
+    local words i j
+    read -ra words <<<"$1"
+    for ((i = 0; i < ${#words[@]}; i++)); do
+        for ((j = i + 1; j < ${#words[@]}; j++)); do
+            echo "${words[i]} ${words[j]}"
+        done
+    done
+}
+
 mapfile -t liquid < <(liquid_files)
+# Every pair of option values found in a combination that renders (see the end).
+declare -A valid_pairs
 combination_list=$(all_combinations) || die "cannot list the combinations of cargo-generate.toml"
 options=$(template_options) || die "cannot read the options of cargo-generate.toml"
 combinations=0
@@ -67,8 +80,28 @@ while IFS= read -r combo; do
     if ! diff=$(cd "$app" && cargo fmt --check 2>&1); then
         fail "[$combo] is not formatted as rustfmt would:"$'\n'"$diff"
     fi
+    while read -r pair; do valid_pairs[$pair]=1; done < <(pairs_of "$combo")
     echo "rendered: $combo"
 done <<<"$combination_list"
+
+# Valid names that are easy to get wrong, with every option at its default: `app` (the name the
+# tests give the crate), one letter, an underscore, names of the app's own modules.
+for name in app x my_app page views routes; do
+    destination=$WORK/render/name-$name
+    if ! output=$(generate "$destination" --name "$name" 2>&1); then
+        fail "--name $name did not render:"$'\n'"$output"
+        continue
+    fi
+    for file in "${liquid[@]}"; do
+        if [ -f "$destination/$name/$file" ] && grep -nE '\{\{|\{%|%\}' "$destination/$name/$file"; then
+            fail "[--name $name] leftover Liquid in $file"
+        fi
+    done
+    if ! diff=$(cd "$destination/$name" && cargo fmt --check 2>&1); then
+        fail "[--name $name] is not formatted as rustfmt would:"$'\n'"$diff"
+    fi
+    echo "rendered: --name $name"
+done
 
 while IFS= read -r line; do
     arguments=$(xargs <<<"${line%%=>*}") message=${line#*=> }
@@ -83,23 +116,34 @@ while IFS= read -r line; do
     fi
 done < <(data_lines refused)
 
-# Each value of each option is built and tested by some tier-2 combination: one that sets it, or
-# one that leaves the option alone when the value is its default.
-covered() {
-    local option=$1 value=$2 default=$3 name options
-    while read -r name options; do
-        [[ " $options " == *" $option=$value "* ]] && return 0
-        [[ " $options " != *" $option="* && $value == "$default" ]] && return 0
-    done < <(data_lines combos)
-    return 1
-}
-while read -r option values; do
-    default=$(awk -v name="$option" '$1 == name' "$ROOT/cargo-generate.toml" |
+# Every pair of option values that some valid combination holds is built and tested together by a
+# tier-2 combination of ci/combos (an option a line leaves out has its default).
+declare -A defaults
+while read -r option _; do
+    defaults[$option]=$(awk -v name="$option" '$1 == name' "$ROOT/cargo-generate.toml" |
         sed -n 's/.*default = "\{0,1\}\([^",} ]*\).*/\1/p')
-    for value in $values; do
-        covered "$option" "$value" "$default" || fail "no combination of ci/combos builds $option=$value"
-    done
 done <<<"$options"
+declare -A tested
+while read -r name settings; do
+    combo=""
+    while read -r option _; do
+        value=${defaults[$option]}
+        for setting in $settings; do
+            [[ $setting == "$option="* ]] && value=${setting#*=}
+        done
+        combo+="${combo:+ }$option=$value"
+    done <<<"$options"
+    [ -n "$(refusal_for "$combo")" ] && fail "ci/combos: $name is a refused combination"
+    while read -r pair; do tested[$pair]=1; done < <(pairs_of "$combo")
+done < <(data_lines combos)
+missing=0
+while read -r pair; do
+    if [ -z "${tested[$pair]:-}" ]; then
+        fail "no combination of ci/combos builds $pair together"
+        missing=$((missing + 1))
+    fi
+done < <(printf '%s\n' "${!valid_pairs[@]}" | sort)
+[ $missing -gt 0 ] || echo "every one of the ${#valid_pairs[@]} valid pairs of option values is built by ci/combos"
 
 rm -rf "$WORK/render"
 if [ $failures -gt 0 ]; then

@@ -35,12 +35,13 @@ use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::session::MIN_SECRET_KEY_BYTES;
-
 const DEFAULT: &str = include_str!("../config/default.toml");
 const DEVELOPMENT: &str = include_str!("../config/development.toml");
 const TEST: &str = include_str!("../config/test.toml");
 const PRODUCTION: &str = include_str!("../config/production.toml");
+
+/// `secret_key` must be at least this long.
+pub const MIN_SECRET_KEY_BYTES: usize = 64;
 
 /// The secret key in `config/default.toml`: fine on a laptop, refused in production.
 const DEVELOPMENT_SECRET_KEY_PREFIX: &str = "development-only";

@@ -23,6 +23,10 @@ use crate::error::AppError;
 pub const HX_REDIRECT: &str = "hx-redirect";
 /// Response header: swap the response into this CSS selector instead of the request's target.
 pub const HX_RETARGET: &str = "hx-retarget";
+/// The request headers a page's HTML depends on, for the `Vary` response header: caches must not
+/// serve a fragment to a full page load, or the reverse.
+pub const VARY_HTMX: &str = "hx-request, hx-boosted, hx-history-restore-request";
+
 /// Response header: how to swap the response (`innerHTML`, `afterbegin`, …).
 pub const HX_RESWAP: &str = "hx-reswap";
 

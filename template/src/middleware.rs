@@ -7,7 +7,7 @@ use std::any::Any;
 
 use axum::{
     body::Body,
-    http::{Request, StatusCode},
+    http::{HeaderName, Request, StatusCode},
     response::{IntoResponse, Response},
 };
 use tower::util::MapRequestLayer;
@@ -17,7 +17,10 @@ pub use self::{
     error_pages::error_pages,
     security_headers::{CONTENT_SECURITY_POLICY, security_headers},
 };
-use crate::{error::ErrorReport, routes::REQUEST_ID};
+use crate::error::ErrorReport;
+
+/// The header carrying each request's id, in requests and responses.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The span every request runs in: each log line inside it carries the method, the path and the
 /// request id that the response also carries in `x-request-id`.

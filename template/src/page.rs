@@ -26,7 +26,7 @@ use crate::{
     cache::pages::Cacheable,
     config::Config,
     csrf::{CsrfToken, TokenShown},
-    htmx::HxRequest,
+    htmx::{HxRequest, VARY_HTMX},
     views::{
         self,
         components::flash::{Flash, FlashLevel, FlashMessages},
@@ -62,10 +62,6 @@ pub struct Page {
     /// Set by [`Page::cache_for`].
     cache_for: Option<Duration>,
 }
-
-/// The request headers a page's HTML depends on, for the `Vary` response header: caches must not
-/// serve a fragment to a full page load, or the reverse.
-pub const VARY_HTMX: &str = "hx-request, hx-boosted, hx-history-restore-request";
 
 impl Page {
     /// A page for a request that has no session.

@@ -45,12 +45,7 @@ pub mod task_monitor;
 {% endif -%}
 mod table;
 
-use axum::{
-    Router,
-    extract::DefaultBodyLimit,
-    http::{HeaderName, StatusCode},
-    middleware::from_fn_with_state,
-};
+use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware::from_fn_with_state};
 use axum_messages::MessagesManagerLayer;
 use tower::ServiceBuilder;
 use tower_http::{
@@ -71,11 +66,9 @@ use crate::{
     config::{Environment, MailTransport},
     csrf,
     error::AppError,
-    middleware, paths, session,
+    middleware::{self, REQUEST_ID},
+    paths, session,
 };
-
-/// The header carrying each request's id, in requests and responses.
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole app as one router, ready to serve.
 pub fn router(state: AppState) -> Router {

@@ -36,13 +36,10 @@ use tower_sessions::{
 };
 
 pub use self::store::DbSessionStore;
-use crate::config::Config;
+use crate::config::{Config, MIN_SECRET_KEY_BYTES};
 
 /// The layer that loads and saves sessions for the routes it wraps.
 pub type SessionLayer = SessionManagerLayer<DbSessionStore, SignedCookie>;
-
-/// The secret text must be at least this long.
-pub const MIN_SECRET_KEY_BYTES: usize = 64;
 
 /// The key that signs session cookies, derived (HKDF) from all of `secret_key`, whatever its
 /// format: hex, base64 or a long passphrase.

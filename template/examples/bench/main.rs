@@ -41,7 +41,11 @@ use secrecy::SecretString;
 use tower::ServiceExt as _;
 
 // The app, whatever the project is called.
+{% if crate_name == "app" -%}
+use ::app;
+{%- else -%}
 use ::{{crate_name}} as app;
+{%- endif %}
 use app::{
     app::Services,
     config::{Config, Environment},

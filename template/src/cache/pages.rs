@@ -33,7 +33,11 @@ use axum::{
 };
 use moka::{Expiry, future::Cache as Moka};
 
-use crate::{app::AppState, htmx::HxRequest, page::VARY_HTMX, session};
+use crate::{
+    app::AppState,
+    htmx::{HxRequest, VARY_HTMX},
+    session,
+};
 
 /// Set on responses served from the page cache: `x-cache: hit`.
 pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");

@@ -28,9 +28,9 @@ use serde_json::json;
 use crate::{
     app::AppState,
     error::{ErrorReport, default_message},
-    htmx::{HX_RESWAP, HX_RETARGET, HxRequest},
-    page::{Page, VARY_HTMX},
-    routes::REQUEST_ID,
+    htmx::{HX_RESWAP, HX_RETARGET, HxRequest, VARY_HTMX},
+    middleware::REQUEST_ID,
+    page::Page,
     views::{
         self,
         components::flash::FLASH_REGION_SELECTOR,

@@ -3,7 +3,11 @@
 
 // The library under test, whatever the project is called (`::` so that a project named like one
 // of the modules below still means the crate).
+{% if crate_name == "app" -%}
+use ::app;
+{%- else -%}
 use ::{{crate_name}} as app;
+{%- endif %}
 
 /// The app's executable, built by cargo for these tests: for tests of the command line.
 const APP_BINARY: &str = env!("CARGO_BIN_EXE_{{project-name}}");
