@@ -120,17 +120,10 @@ pub fn run() -> ExitCode {
 
 async fn execute(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve);
-    match command {
-        Command::Secret => {
-            println!("{}", crate::session::generate_secret_key());
-            return Ok(());
-        }
-        Command::Routes => {
-            print!("{}", routes::table());
-            return Ok(());
-        }
-        // The other commands need the configuration.
-        _ => {}
+    // The one command that needs no configuration.
+    if let Command::Secret = command {
+        println!("{}", crate::session::generate_secret_key());
+        return Ok(());
     }
 
     let config = Config::load(cli.config.as_deref())?;
@@ -146,7 +139,12 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
 {%- endif %}
         Command::Mail { action } => mail(&config, action).await,
         Command::Doctor => run_doctor(&config).await,
-        Command::Routes | Command::Secret => Ok(()),
+        // As this configuration serves them: with /dev/mail in development.
+        Command::Routes => {
+            print!("{}", routes::table(&config));
+            Ok(())
+        }
+        Command::Secret => Ok(()),
     }
 }
 

@@ -18,7 +18,7 @@
 use std::sync::Arc;
 
 use axum::{
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 
@@ -50,6 +50,24 @@ pub enum AppError {
     /// 500: our fault. The error is logged; the client sees a generic message.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// Whether a request asks for JSON rather than a page: `Accept` names JSON (or a `+json` type)
+/// and not HTML. A browser's `text/html,…,application/json;q=0.9` wants a page.
+pub fn wants_json(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let json = accept.contains("application/json") || accept.contains("+json");
+    json && !accept.contains("text/html")
+}
+
+/// A session that cannot be read or saved is our fault: the store (the database) failed.
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        Self::Internal(anyhow::Error::new(error).context("the session store failed"))
+    }
 }
 
 impl AppError {
@@ -163,5 +181,27 @@ pub fn default_message(status: StatusCode) -> &'static str {
         }
         status if status.is_server_error() => "Something went wrong on our side.",
         _ => "The request could not be completed.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_static(value));
+        headers
+    }
+
+    #[test]
+    fn json_is_chosen_only_when_asked_for_without_html() {
+        assert!(wants_json(&accept("application/json")));
+        assert!(wants_json(&accept("application/problem+json")));
+        assert!(!wants_json(&accept(
+            "text/html,application/xhtml+xml,application/json;q=0.9"
+        )));
+        assert!(!wants_json(&accept("*/*")));
+        assert!(!wants_json(&HeaderMap::new()));
     }
 }

@@ -63,7 +63,7 @@ pub use self::table::{RouteInfo, RouteTable, Routes};
 use crate::{
     app::AppState,
     assets,
-    config::{Environment, MailTransport},
+    config::{Config, Environment, MailTransport},
     csrf,
     error::AppError,
     middleware::{self, REQUEST_ID},
@@ -79,25 +79,18 @@ pub fn router(state: AppState) -> Router {
 /// The tests use it to reach failure paths that no page has (a panic, a slow handler).
 pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
     let config = &state.config;
-    let dev_tools = config.environment == Environment::Development
-        && config.mail.transport == MailTransport::Outbox;
+    let groups = Groups::of(config);
     // Each group reads bodies under its own size limit, which is in place before the CSRF check
     // reads a form.
     let csrf_cookie = csrf::CsrfCookie::new(config, state.session_key.clone());
-    let forms = pages_routes()
-        .merge(if dev_tools {
-            dev::routes()
-        } else {
-            Routes::new()
-        })
-        .merge(extra_pages);
+    let forms = groups.pages.merge(extra_pages);
     let protection = csrf::Protection::new(&csrf_cookie, forms.table().methods_and_paths());
     let forms = forms
         .route_layer(from_fn_with_state(protection, csrf::protect))
         .layer(RequestBodyLimitLayer::new(config.server.body_limit_bytes));
 {%- if uploads %}
     // Uploads: room for the largest file allowed and the form around it.
-    let files = files::routes();
+    let files = groups.files;
     let protection = csrf::Protection::new(&csrf_cookie, files.table().methods_and_paths());
     let forms = forms.merge(
         files
@@ -133,13 +126,11 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
             crate::cache::pages::serve_cached_pages,
         ))
         .into_parts();
-    let (health, _) = health::routes().into_parts();
-    let (static_files, _) = static_files().into_parts();
+    let (bare, _) = groups.bare.into_parts();
 
     let router = Router::new()
         .merge(pages)
-        .merge(health)
-        .merge(static_files)
+        .merge(bare)
         .layer(
             ServiceBuilder::new()
                 .layer(middleware::drop_unusable_request_ids())
@@ -187,16 +178,47 @@ fn live_reload() -> tower_livereload::LiveReloadLayer<fn(&axum::extract::Request
         .request_predicate(never_inject)
 }
 
-/// Every route, for `app routes` and the tests.
-pub fn table() -> RouteTable {
-    let (_, table) = pages_routes()
+/// Every route the router serves with `config`, for `app routes` and the tests.
+pub fn table(config: &Config) -> RouteTable {
+    let groups = Groups::of(config);
+    let (_, table) = groups
+        .pages
 {%- if uploads %}
-        .merge(files::routes())
+        .merge(groups.files)
 {%- endif %}
-        .merge(health::routes())
-        .merge(static_files())
+        .merge(groups.bare)
         .into_parts();
     table
+}
+
+/// The routes, in the groups that [`router_with`] wraps each in its own middleware.
+struct Groups {
+    /// The HTML pages, with the development tools in development.
+    pages: Routes<AppState>,
+{%- if uploads %}
+    /// The uploads: as pages, with room in the body limit for the largest file.
+    files: Routes<AppState>,
+{%- endif %}
+    /// The probes and the static files: no session, no CSRF check.
+    bare: Routes<AppState>,
+}
+
+impl Groups {
+    fn of(config: &Config) -> Self {
+        let dev_tools = config.environment == Environment::Development
+            && config.mail.transport == MailTransport::Outbox;
+        Self {
+            pages: pages_routes().merge(if dev_tools {
+                dev::routes()
+            } else {
+                Routes::new()
+            }),
+{%- if uploads %}
+            files: files::routes(),
+{%- endif %}
+            bare: health::routes().merge(static_files()),
+        }
+    }
 }
 
 {% if auth -%}

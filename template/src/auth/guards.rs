@@ -15,7 +15,7 @@
 
 use axum::{
     extract::FromRequestParts,
-    http::{header, request::Parts},
+    http::request::Parts,
     response::{IntoResponse, Response},
 };
 
@@ -77,11 +77,7 @@ fn current_user(parts: &Parts) -> Option<CurrentUser> {
 }
 
 fn sign_in_required(parts: &Parts) -> Rejection {
-    let wants_json = parts
-        .headers
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|accept| accept.contains("application/json"));
+    let wants_json = crate::error::wants_json(&parts.headers);
     let next = parts
         .uri
         .path_and_query()

@@ -81,26 +81,16 @@ pub async fn sign_in(
     user: &user::Model,
     remember: Option<Duration>,
 ) -> Result<(), AppError> {
-    session.cycle_id().await.map_err(session_error)?;
-    session
-        .insert(USER_ID, user.id)
-        .await
-        .map_err(session_error)?;
-    session
-        .insert(FINGERPRINT, fingerprint(user))
-        .await
-        .map_err(session_error)?;
-    session
-        .insert(REMEMBER, remember.is_some())
-        .await
-        .map_err(session_error)?;
+    session.cycle_id().await?;
+    session.insert(USER_ID, user.id).await?;
+    session.insert(FINGERPRINT, fingerprint(user)).await?;
+    session.insert(REMEMBER, remember.is_some()).await?;
     session
         .insert(RENEWED_AT, OffsetDateTime::now_utc().unix_timestamp())
-        .await
-        .map_err(session_error)?;
+        .await?;
     session.set_expiry(Some(lifetime(remember)));
     // Saved now, so that its row exists to be marked with its owner.
-    session.save().await.map_err(session_error)?;
+    session.save().await?;
     let id = session
         .id()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a saved session has no id")))?;
@@ -124,7 +114,7 @@ fn lifetime(remember: Option<Duration>) -> Expiry {
 
 /// Ends the session: its row, its data and its cookie.
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(session_error)
+    Ok(session.flush().await?)
 }
 
 /// Ends every session of the user but `keep` (the one making the change, if any).
@@ -147,7 +137,7 @@ pub async fn refresh_fingerprint(session: &Session, user: &user::Model) -> Resul
     session
         .insert(FINGERPRINT, fingerprint(user))
         .await
-        .map_err(session_error)
+        .map_err(AppError::from)
 }
 
 /// Middleware: finds the signed-in user, if any, and puts a [`CurrentUser`] into the request. A
@@ -178,7 +168,7 @@ pub async fn load_current_user(
     }
     // Only when it changed: setting the expiry of an unchanged session would save it.
     if session.is_modified()
-        && let Some(remember) = session.get::<bool>(REMEMBER).await.map_err(session_error)?
+        && let Some(remember) = session.get::<bool>(REMEMBER).await?
     {
         let remember_for = Duration::days(app.config.auth.remember_days);
         session.set_expiry(Some(lifetime(remember.then_some(remember_for))));
@@ -188,13 +178,10 @@ pub async fn load_current_user(
 
 async fn current_user(app: &AppState, session: &Session) -> Result<Option<CurrentUser>, AppError> {
     // No session cookie: no database query.
-    let Some(user_id) = session.get::<i64>(USER_ID).await.map_err(session_error)? else {
+    let Some(user_id) = session.get::<i64>(USER_ID).await? else {
         return Ok(None);
     };
-    let stored_fingerprint = session
-        .get::<String>(FINGERPRINT)
-        .await
-        .map_err(session_error)?;
+    let stored_fingerprint = session.get::<String>(FINGERPRINT).await?;
     let user = user::find_by_id(&app.db, user_id).await?;
     let Some(user) = user.filter(|user| {
         !user.is_disabled() && stored_fingerprint.as_deref() == Some(&fingerprint(user))
@@ -208,20 +195,13 @@ async fn current_user(app: &AppState, session: &Session) -> Result<Option<Curren
 
 /// Pushes back the expiry of a signed-in session, once a day at most.
 async fn renew_if_due(session: &Session) -> Result<(), AppError> {
-    let Some(renewed_at) = session
-        .get::<i64>(RENEWED_AT)
-        .await
-        .map_err(session_error)?
-    else {
+    let Some(renewed_at) = session.get::<i64>(RENEWED_AT).await? else {
         return Ok(());
     };
     let now = OffsetDateTime::now_utc().unix_timestamp();
     if now - renewed_at >= RENEW_EVERY.whole_seconds() {
         // Changing the session makes the layer save it, with a new expiry and a new cookie.
-        session
-            .insert(RENEWED_AT, now)
-            .await
-            .map_err(session_error)?;
+        session.insert(RENEWED_AT, now).await?;
     }
     Ok(())
 }
@@ -233,8 +213,4 @@ fn fingerprint(user: &user::Model) -> String {
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
-}
-
-fn session_error(error: tower_sessions::session::Error) -> AppError {
-    AppError::Internal(anyhow::Error::new(error).context("the session store failed"))
 }

@@ -3,7 +3,6 @@
 use anyhow::Context as _;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use clap::Subcommand;
-use sea_orm::SqlErr;
 use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::{
@@ -52,7 +51,7 @@ pub async fn run(config: &Config, action: UserAction) -> anyhow::Result<()> {
     db.close().await.context("could not close the database")?;
     let user = match created {
         Ok(user) => user,
-        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+        Err(error) if db::is_unique_violation(&error) => {
             anyhow::bail!("an account with the email {email} exists already")
         }
         Err(error) => return Err(error).context("could not create the account"),

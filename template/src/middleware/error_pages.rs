@@ -27,7 +27,7 @@ use serde_json::json;
 
 use crate::{
     app::AppState,
-    error::{ErrorReport, default_message},
+    error::{ErrorReport, default_message, wants_json},
     htmx::{HX_RESWAP, HX_RETARGET, HxRequest, VARY_HTMX},
     middleware::REQUEST_ID,
     page::Page,
@@ -128,38 +128,4 @@ fn has_own_body(headers: &HeaderMap) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|content_type| !content_type.starts_with("text/plain"))
-}
-
-/// True when the client asks for JSON rather than a page.
-fn wants_json(headers: &HeaderMap) -> bool {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let json = accept.contains("application/json") || accept.contains("+json");
-    json && !accept.contains("text/html")
-}
-
-#[cfg(test)]
-mod tests {
-    use axum::http::HeaderValue;
-
-    use super::*;
-
-    fn accept(value: &'static str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT, HeaderValue::from_static(value));
-        headers
-    }
-
-    #[test]
-    fn json_is_chosen_only_when_asked_for_without_html() {
-        assert!(wants_json(&accept("application/json")));
-        assert!(wants_json(&accept("application/problem+json")));
-        assert!(!wants_json(&accept(
-            "text/html,application/xhtml+xml,application/json;q=0.9"
-        )));
-        assert!(!wants_json(&accept("*/*")));
-        assert!(!wants_json(&HeaderMap::new()));
-    }
 }

@@ -13,7 +13,7 @@ use axum::{
 use axum_messages::Messages;
 use garde::Validate as _;
 use leptos::prelude::*;
-use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, IntoActiveModel as _, SqlErr};
+use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, IntoActiveModel as _};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 use tower_sessions::Session;
@@ -29,6 +29,7 @@ use crate::{
     },
     client_ip::ClientIp,
     csrf::CsrfToken,
+    db,
     error::AppError,
     htmx,
     mail::emails::{ConfirmEmailChange, EmailChangeRequested},
@@ -300,7 +301,7 @@ async fn confirm_email(
     let updated = match changed.update(&app.db).await {
         Ok(updated) => updated,
         // Taken since the link was sent.
-        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+        Err(error) if db::is_unique_violation(&error) => {
             messages.error(format!(
                 "{new_email} belongs to another account now: your address stays {}.",
                 user.email

@@ -13,7 +13,7 @@ use axum::{
 use axum_messages::Messages;
 use garde::Validate as _;
 use leptos::prelude::*;
-use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, IntoActiveModel as _, SqlErr};
+use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, IntoActiveModel as _};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 use tower_sessions::Session;
@@ -31,6 +31,7 @@ use crate::{
     },
     client_ip::ClientIp,
     csrf::CsrfToken,
+    db,
     error::AppError,
     htmx,
     mail::emails::{AccountExists, ResetPassword, VerifyEmail},
@@ -149,7 +150,7 @@ async fn register(
     .await;
     match created {
         Ok(user) => send_verification(&app, &user).await?,
-        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+        Err(error) if db::is_unique_violation(&error) => {
             let to = user::normalize_email(&form.email);
             if app.rate_limits.allow_mail_to(&to) {
                 let email = AccountExists {

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait as _, DatabaseConnection, EntityTrait as _, PaginatorTrait as _,
-    QueryFilter as _, SqlErr, sea_query::OnConflict,
+    QueryFilter as _, sea_query::OnConflict,
 };
 use time::OffsetDateTime;
 use tower_sessions::{
@@ -34,6 +34,8 @@ pub mod entity {
 }
 
 use entity::{ActiveModel, Column, Entity as Sessions};
+
+use crate::db;
 
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
@@ -67,9 +69,7 @@ impl SessionStore for DbSessionStore {
         loop {
             match Sessions::insert(row(record)?).exec(&self.db).await {
                 Ok(_) => return Ok(()),
-                Err(error)
-                    if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
-                {
+                Err(error) if db::is_unique_violation(&error) => {
                     record.id = Id::default();
                 }
                 Err(error) => return Err(backend(error)),

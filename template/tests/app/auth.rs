@@ -18,6 +18,7 @@ use crate::{
             user::{self, Entity as Users, NewUser},
             user_token::Entity as UserTokens,
         },
+        paths,
         routes::Routes,
     },
     helpers::{TEST_PEER, TestApp, html, select, select_one, text_of},
@@ -52,8 +53,8 @@ impl TestApp {
     /// Signs in through the sign-in form.
     pub async fn sign_in(&self, email: &str, password: &str) -> TestResponse {
         self.submit(
-            "/login",
-            "/login",
+            paths::SignIn,
+            paths::SignIn,
             &[("email", email), ("password", password)],
         )
         .await
@@ -72,15 +73,15 @@ fn session_cookie(response: &TestResponse) -> Option<String> {
 async fn register(app: &TestApp, email: &str) -> String {
     let response = app
         .submit(
-            "/register",
-            "/register",
+            paths::Register,
+            paths::Register,
             &[("email", email), ("password", PASSWORD)],
         )
         .await;
     response.assert_status_ok();
     assert!(!select(&html(&response), "[data-testid=check-inbox]").is_empty());
     let mail = app.wait_for_mail(email, 1).await;
-    let link = mail.link_to("/verify-email");
+    let link = mail.link_to(paths::VerifyEmail);
     // Both parts carry the link; the HTML one is a button.
     assert!(mail.html().contains(&link.replace('&', "&amp;")));
     link
@@ -110,7 +111,7 @@ async fn register_confirm_sign_out_and_sign_in_again() {
     let confirmed = app
         .submit(
             &link,
-            "/verify-email",
+            paths::VerifyEmail,
             &[("token", token), ("password", PASSWORD)],
         )
         .await;
@@ -122,18 +123,20 @@ async fn register_confirm_sign_out_and_sign_in_again() {
     // Checklist 6: the link works once.
     app.get(&link).await.assert_status(StatusCode::NOT_FOUND);
 
-    let token = app.form_token("/account").await;
-    app.post_with_token("/logout", &token, &[])
+    let token = app.form_token(paths::Account).await;
+    app.post_with_token(paths::SignOut, &token, &[])
         .await
         .assert_status(StatusCode::SEE_OTHER);
-    app.get("/account")
+    app.get(&paths::Account.to_string())
         .await
         .assert_status(StatusCode::SEE_OTHER);
 
     app.sign_in("ann@example.com", PASSWORD)
         .await
         .assert_status(StatusCode::SEE_OTHER);
-    app.get("/account").await.assert_status_ok();
+    app.get(&paths::Account.to_string())
+        .await
+        .assert_status_ok();
 }
 
 #[tokio::test]
@@ -173,8 +176,8 @@ async fn registering_a_taken_address_answers_the_same_and_tells_its_owner() {
 
     let response = app
         .submit(
-            "/register",
-            "/register",
+            paths::Register,
+            paths::Register,
             &[("email", "di@example.com"), ("password", PASSWORD)],
         )
         .await;
@@ -200,15 +203,15 @@ async fn signing_in_gives_a_new_session_id_and_form_token_and_signing_out_delete
         ("email", "ed@example.com"),
         ("message", "Hi"),
     ];
-    let sent = app.submit("/contact", "/contact", &contact).await;
+    let sent = app.submit(paths::Contact, paths::Contact, &contact).await;
     let before = session_cookie(&sent).expect("a session for the flash message");
-    let token_before = app.form_token("/login").await;
+    let token_before = app.form_token(paths::SignIn).await;
 
     let signed_in = app.sign_in("ed@example.com", PASSWORD).await;
 
     let after = session_cookie(&signed_in).expect("a new session cookie");
     assert_ne!(before, after);
-    let token_after = app.form_token("/account").await;
+    let token_after = app.form_token(paths::Account).await;
     assert_ne!(token_before, token_after, "a new form token");
     // Checklist 10: HttpOnly and SameSite=Lax (Secure and __Host- in production: see sessions.rs).
     assert!(
@@ -221,9 +224,9 @@ async fn signing_in_gives_a_new_session_id_and_form_token_and_signing_out_delete
         "{after}"
     );
 
-    let token = app.form_token("/account").await;
-    app.post_with_token("/logout", &token, &[]).await;
-    app.get("/account")
+    let token = app.form_token(paths::Account).await;
+    app.post_with_token(paths::SignOut, &token, &[]).await;
+    app.get(&paths::Account.to_string())
         .await
         .assert_status(StatusCode::SEE_OTHER);
 }
@@ -235,8 +238,8 @@ async fn remember_me_keeps_the_cookie_after_the_browser_closes() {
 
     let response = app
         .submit(
-            "/login",
-            "/login",
+            paths::SignIn,
+            paths::SignIn,
             &[
                 ("email", "fa@example.com"),
                 ("password", PASSWORD),
@@ -269,8 +272,8 @@ async fn a_remembered_session_is_renewed_once_a_day_not_on_every_request() {
     let app = TestApp::spawn_with_routes(Routes::new().get(two_days_later)).await;
     app.create_user("re@example.com", PASSWORD, false).await;
     app.submit(
-        "/login",
-        "/login",
+        paths::SignIn,
+        paths::SignIn,
         &[
             ("email", "re@example.com"),
             ("password", PASSWORD),
@@ -281,19 +284,21 @@ async fn a_remembered_session_is_renewed_once_a_day_not_on_every_request() {
     .assert_status(StatusCode::SEE_OTHER);
 
     // The first page after signing in makes the session's new CSRF token (a write).
-    app.get("/account").await.assert_status_ok();
+    app.get(&paths::Account.to_string())
+        .await
+        .assert_status_ok();
 
     // Checklist 3: the long-lived session is reissued after a day, without a write per request.
-    let same_day = app.get("/account").await;
+    let same_day = app.get(&paths::Account.to_string()).await;
     same_day.assert_status_ok();
     assert_eq!(session_cookie(&same_day), None);
     app.get(TwoDaysLater).await.assert_status_ok();
-    let later = app.get("/account").await;
+    let later = app.get(&paths::Account.to_string()).await;
     later.assert_status_ok();
     let renewed = session_cookie(&later).expect("a renewed cookie");
     let max_age = app.state.config.auth.remember_days * 24 * 60 * 60;
     assert!(renewed.contains(&format!("Max-Age={max_age}")), "{renewed}");
-    let next = app.get("/account").await;
+    let next = app.get(&paths::Account.to_string()).await;
     assert_eq!(session_cookie(&next), None);
 }
 
@@ -302,11 +307,11 @@ async fn a_form_without_the_csrf_token_is_refused() {
     // Checklist 4: a synchronizer token besides the Fetch-Metadata check.
     let app = TestApp::spawn().await;
     app.create_user("gu@example.com", PASSWORD, false).await;
-    app.get("/login").await;
+    app.get(&paths::SignIn.to_string()).await;
 
     let response = app
         .post_with_token(
-            "/login",
+            paths::SignIn,
             "forged",
             &[("email", "gu@example.com"), ("password", PASSWORD)],
         )
@@ -319,11 +324,11 @@ async fn a_form_without_the_csrf_token_is_refused() {
 #[tokio::test]
 async fn validation_errors_are_shown_next_to_their_fields_with_the_values_kept() {
     let app = TestApp::spawn().await;
-    let token = app.form_token("/register").await;
+    let token = app.form_token(paths::Register).await;
 
     let response = app
         .server
-        .post("/register")
+        .post(&paths::Register.to_string())
         .add_header("hx-request", "true")
         .form(&[
             ("csrf_token", token.as_str()),
@@ -358,8 +363,8 @@ async fn a_password_reset_works_once_and_signs_out_everywhere() {
     other_device.sign_in("ha@example.com", PASSWORD).await;
 
     app.submit(
-        "/forgot-password",
-        "/forgot-password",
+        paths::ForgotPassword,
+        paths::ForgotPassword,
         &[("email", "ha@example.com")],
     )
     .await
@@ -367,13 +372,13 @@ async fn a_password_reset_works_once_and_signs_out_everywhere() {
     let link = app
         .wait_for_mail("ha@example.com", 1)
         .await
-        .link_to("/reset-password");
+        .link_to(paths::ResetPassword);
     app.get(&link).await.assert_status_ok();
     let token = link.split("token=").nth(1).unwrap();
     let new_password = "a brand new password for ha";
     app.submit(
         &link,
-        "/reset-password",
+        paths::ResetPassword,
         &[("token", token), ("password", new_password)],
     )
     .await
@@ -383,7 +388,7 @@ async fn a_password_reset_works_once_and_signs_out_everywhere() {
     app.get(&link).await.assert_status(StatusCode::NOT_FOUND);
     // Checklist 3: every session of the user is revoked.
     other_device
-        .get("/account")
+        .get(&paths::Account.to_string())
         .await
         .assert_status(StatusCode::SEE_OTHER);
     app.sign_in("ha@example.com", PASSWORD)
@@ -400,8 +405,8 @@ async fn emailed_tokens_are_32_random_bytes_stored_only_as_their_sha256() {
     app.create_user("ti@example.com", PASSWORD, false).await;
 
     app.submit(
-        "/forgot-password",
-        "/forgot-password",
+        paths::ForgotPassword,
+        paths::ForgotPassword,
         &[("email", "ti@example.com")],
     )
     .await
@@ -409,7 +414,7 @@ async fn emailed_tokens_are_32_random_bytes_stored_only_as_their_sha256() {
     let link = app
         .wait_for_mail("ti@example.com", 1)
         .await
-        .link_to("/reset-password");
+        .link_to(paths::ResetPassword);
 
     // Checklist 6: at least 32 random bytes, only a SHA-256 at rest, reset valid 15 minutes.
     let token = link.split("token=").nth(1).unwrap();
@@ -430,8 +435,8 @@ async fn a_reset_request_for_an_unknown_address_answers_the_same_and_sends_nothi
 
     let response = app
         .submit(
-            "/forgot-password",
-            "/forgot-password",
+            paths::ForgotPassword,
+            paths::ForgotPassword,
             &[("email", "nobody@example.com")],
         )
         .await;
@@ -450,7 +455,7 @@ async fn a_forged_or_mangled_reset_link_is_refused() {
         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         "%00'--",
     ] {
-        app.get(format!("/reset-password?token={token}"))
+        app.get(format!("{}?token={token}", paths::ResetPassword))
             .await
             .assert_status(StatusCode::NOT_FOUND);
     }
@@ -468,8 +473,8 @@ async fn changing_the_password_needs_the_current_one_and_signs_out_other_devices
 
     let refused = app
         .submit(
-            "/account",
-            "/account/password",
+            paths::Account,
+            paths::AccountPassword,
             &[
                 ("current_password", "wrong guess here"),
                 ("new_password", new_password),
@@ -480,8 +485,8 @@ async fn changing_the_password_needs_the_current_one_and_signs_out_other_devices
 
     let changed = app
         .submit(
-            "/account",
-            "/account/password",
+            paths::Account,
+            paths::AccountPassword,
             &[
                 ("current_password", PASSWORD),
                 ("new_password", new_password),
@@ -489,9 +494,11 @@ async fn changing_the_password_needs_the_current_one_and_signs_out_other_devices
         )
         .await;
     changed.assert_status(StatusCode::SEE_OTHER);
-    app.get("/account").await.assert_status_ok();
+    app.get(&paths::Account.to_string())
+        .await
+        .assert_status_ok();
     other_device
-        .get("/account")
+        .get(&paths::Account.to_string())
         .await
         .assert_status(StatusCode::SEE_OTHER);
 }
@@ -506,12 +513,12 @@ async fn a_new_address_becomes_the_accounts_once_its_link_is_opened() {
         ("email", "Ju.New@example.com"),
         ("current_password", PASSWORD),
     ];
-    app.submit("/account", "/account/email", &fields)
+    app.submit(paths::Account, paths::AccountEmail, &fields)
         .await
         .assert_status(StatusCode::SEE_OTHER);
 
     // Nothing changed yet; the account page says what it waits for.
-    let account = html(&app.get("/account").await);
+    let account = html(&app.get(&paths::Account.to_string()).await);
     assert_eq!(
         text_of(&account, "[data-testid=account-email]"),
         "ju@example.com"
@@ -523,7 +530,7 @@ async fn a_new_address_becomes_the_accounts_once_its_link_is_opened() {
     let link = app
         .wait_for_mail("ju.new@example.com", 1)
         .await
-        .link_to("/account/email/confirm");
+        .link_to(paths::AccountEmailConfirm);
     // Opening the link shows a button; only pressing it changes the address.
     let confirm = html(&app.get(&link).await);
     assert_eq!(
@@ -531,9 +538,9 @@ async fn a_new_address_becomes_the_accounts_once_its_link_is_opened() {
         "ju.new@example.com"
     );
     let token = link.split("token=").nth(1).unwrap();
-    let account_token = app.form_token("/account").await;
+    let account_token = app.form_token(paths::Account).await;
     app.post_with_token(
-        "/account/email/confirm",
+        paths::AccountEmailConfirm,
         &account_token,
         &[("token", token)],
     )
@@ -566,7 +573,7 @@ async fn a_mistyped_new_address_locks_no_one_out() {
     app.sign_in("ty@example.com", PASSWORD).await;
 
     let fields = [("email", "ty@exmaple.com"), ("current_password", PASSWORD)];
-    app.submit("/account", "/account/email", &fields)
+    app.submit(paths::Account, paths::AccountEmail, &fields)
         .await
         .assert_status(StatusCode::SEE_OTHER);
 
@@ -598,7 +605,9 @@ async fn asking_for_an_address_that_has_an_account_answers_the_same_and_sends_it
         ("email", "taken@example.com"),
         ("current_password", PASSWORD),
     ];
-    let response = app.submit("/account", "/account/email", &fields).await;
+    let response = app
+        .submit(paths::Account, paths::AccountEmail, &fields)
+        .await;
 
     response.assert_status(StatusCode::SEE_OTHER);
     app.wait_for_mail("me@example.com", 1).await;
@@ -619,11 +628,12 @@ async fn a_link_for_a_new_address_works_only_for_the_account_that_asked() {
         ("email", "ow.new@example.com"),
         ("current_password", PASSWORD),
     ];
-    app.submit("/account", "/account/email", &fields).await;
+    app.submit(paths::Account, paths::AccountEmail, &fields)
+        .await;
     let link = app
         .wait_for_mail("ow.new@example.com", 1)
         .await
-        .link_to("/account/email/confirm");
+        .link_to(paths::AccountEmailConfirm);
 
     let stranger = app.second_client();
     stranger
@@ -632,10 +642,10 @@ async fn a_link_for_a_new_address_works_only_for_the_account_that_asked() {
     stranger.sign_in("st@example.com", PASSWORD).await;
     stranger.get(&link).await.assert_status_not_found();
     let token = link.split("token=").nth(1).unwrap();
-    let stranger_token = stranger.form_token("/account").await;
+    let stranger_token = stranger.form_token(paths::Account).await;
     stranger
         .post_with_token(
-            "/account/email/confirm",
+            paths::AccountEmailConfirm,
             &stranger_token,
             &[("token", token)],
         )
@@ -650,10 +660,10 @@ async fn a_link_for_a_new_address_works_only_for_the_account_that_asked() {
 async fn sign_in_attempts_are_rate_limited_per_email() {
     // Checklist 5: 5 a minute per email and IP, then 429 with Retry-After.
     let app = TestApp::spawn().await;
-    let token = app.form_token("/login").await;
+    let token = app.form_token(paths::SignIn).await;
     for _ in 0..5 {
         app.post_with_token(
-            "/login",
+            paths::SignIn,
             &token,
             &[("email", "ka@example.com"), ("password", "wrong password")],
         )
@@ -663,7 +673,7 @@ async fn sign_in_attempts_are_rate_limited_per_email() {
 
     let limited = app
         .post_with_token(
-            "/login",
+            paths::SignIn,
             &token,
             &[("email", "ka@example.com"), ("password", "wrong password")],
         )
@@ -678,22 +688,24 @@ async fn sign_in_attempts_are_rate_limited_per_email() {
 async fn pages_for_users_send_visitors_to_sign_in_and_back() {
     let app = TestApp::spawn().await;
 
-    let page = app.get("/account").await;
+    let page = app.get(&paths::Account.to_string()).await;
     page.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(page.headers()[header::LOCATION], "/login?next=%2Faccount");
 
     let json = app
         .server
-        .get("/account")
+        .get(&paths::Account.to_string())
         .add_header("accept", "application/json")
         .await;
     json.assert_status(StatusCode::UNAUTHORIZED);
 
     app.create_user("li@example.com", PASSWORD, false).await;
-    let token = app.form_token("/login?next=%2Faccount").await;
+    let token = app
+        .form_token(paths::SignIn::with_next(&paths::Account.to_string()))
+        .await;
     let signed_in = app
         .post_with_token(
-            "/login",
+            paths::SignIn,
             &token,
             &[
                 ("email", "li@example.com"),
@@ -702,9 +714,14 @@ async fn pages_for_users_send_visitors_to_sign_in_and_back() {
             ],
         )
         .await;
-    assert_eq!(signed_in.headers()[header::LOCATION], "/account");
+    assert_eq!(
+        signed_in.headers()[header::LOCATION],
+        paths::Account.to_string()
+    );
     // Signed in, the guest pages send them home.
-    app.get("/login").await.assert_status(StatusCode::SEE_OTHER);
+    app.get(&paths::SignIn.to_string())
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -721,8 +738,8 @@ async fn admin_pages_are_for_admins_only() {
         .await
         .assert_status(StatusCode::FORBIDDEN);
 
-    let token = app.form_token("/account").await;
-    app.post_with_token("/logout", &token, &[]).await;
+    let token = app.form_token(paths::Account).await;
+    app.post_with_token(paths::SignOut, &token, &[]).await;
     app.sign_in("root@example.com", PASSWORD).await;
     app.get("/test/admin").await.assert_status_ok();
 }
@@ -779,22 +796,32 @@ async fn hostile_text_in_the_account_forms_comes_back_as_text() {
     // comes back with what was typed.
     let guest_forms = [
         (
-            "/register",
-            "/register",
+            paths::Register.to_string(),
+            paths::Register.to_string(),
             vec![("password", PASSWORD)],
             "email",
         ),
-        ("/login", "/login", vec![("password", PASSWORD)], "email"),
-        ("/forgot-password", "/forgot-password", vec![], "email"),
         (
-            "/resend-verification",
-            "/resend-verification",
+            paths::SignIn.to_string(),
+            paths::SignIn.to_string(),
+            vec![("password", PASSWORD)],
+            "email",
+        ),
+        (
+            paths::ForgotPassword.to_string(),
+            paths::ForgotPassword.to_string(),
             vec![],
             "email",
         ),
         (
-            "/login",
-            "/reset-password",
+            paths::ResendVerification.to_string(),
+            paths::ResendVerification.to_string(),
+            vec![],
+            "email",
+        ),
+        (
+            paths::SignIn.to_string(),
+            paths::ResetPassword.to_string(),
             vec![("password", short)],
             "token",
         ),
@@ -805,7 +832,11 @@ async fn hostile_text_in_the_account_forms_comes_back_as_text() {
         }
         // `next` is dropped unless it is a path of this site; it must not inject either way.
         let response = app
-            .submit("/login", "/login", &[("email", "bad"), ("next", payload)])
+            .submit(
+                paths::SignIn,
+                paths::SignIn,
+                &[("email", "bad"), ("next", payload)],
+            )
             .await;
         assert_inert(&html(&response), "/login next");
     }
@@ -814,7 +845,7 @@ async fn hostile_text_in_the_account_forms_comes_back_as_text() {
     app.sign_in("ann@example.com", PASSWORD).await;
     for payload in PAYLOADS {
         let fields = [("current_password", PASSWORD)];
-        let form = ("/account", "/account/email");
+        let form = (paths::Account, paths::AccountEmail);
         assert_comes_back_as_text(&app, form, &fields, "email", payload).await;
     }
 }
@@ -823,16 +854,16 @@ async fn hostile_text_in_the_account_forms_comes_back_as_text() {
 async fn showing_the_account_forms_writes_no_session() {
     let app = TestApp::spawn().await;
     let pages = [
-        "/login",
-        "/register",
-        "/forgot-password",
-        "/resend-verification",
-        "/verify-email?token=anything",
-        "/reset-password?token=anything",
+        paths::SignIn.to_string(),
+        paths::Register.to_string(),
+        paths::ForgotPassword.to_string(),
+        paths::ResendVerification.to_string(),
+        format!("{}?token=anything", paths::VerifyEmail),
+        format!("{}?token=anything", paths::ResetPassword),
     ];
 
     for _ in 0..100 {
-        for page in pages {
+        for page in &pages {
             // Each a new visitor, without cookies: a form token cookie, no session.
             let response = app.server.get(page).do_not_save_cookies().await;
             assert!(session_cookie(&response).is_none(), "{page}");
@@ -852,7 +883,7 @@ async fn without_remember_me_the_cookie_ends_with_the_browser_on_every_later_pag
     app.sign_in("no@example.com", PASSWORD).await;
 
     // The next page shows (and removes) the "signed in" message: the session is saved again.
-    let next = app.get("/account").await;
+    let next = app.get(&paths::Account.to_string()).await;
 
     let cookie = session_cookie(&next).expect("the session saved again");
     assert!(
@@ -870,9 +901,9 @@ async fn with_remember_me_every_later_cookie_keeps_the_remembered_lifetime() {
         ("password", PASSWORD),
         ("remember", "on"),
     ];
-    app.submit("/login", "/login", &fields).await;
+    app.submit(paths::SignIn, paths::SignIn, &fields).await;
 
-    let next = app.get("/account").await;
+    let next = app.get(&paths::Account.to_string()).await;
 
     let cookie = session_cookie(&next).expect("the session saved again");
     assert!(cookie.contains("Max-Age=2592000"), "{cookie}");
@@ -882,14 +913,14 @@ async fn with_remember_me_every_later_cookie_keeps_the_remembered_lifetime() {
 async fn post_from(
     app: &TestApp,
     peer: &str,
-    action: &str,
+    action: impl std::fmt::Display,
     fields: &[(&str, &str)],
 ) -> TestResponse {
-    let token = app.form_token("/login").await;
+    let token = app.form_token(paths::SignIn).await;
     let mut form = vec![("csrf_token", token.as_str())];
     form.extend_from_slice(fields);
     app.server
-        .post(action)
+        .post(&action.to_string())
         .add_header("accept", "text/html")
         .add_header(TEST_PEER, peer)
         .form(&form)
@@ -904,7 +935,7 @@ async fn registrations_from_one_network_are_limited_before_any_password_is_hashe
     for n in 0..12 {
         let email = format!("new{n}@example.com");
         let fields = [("email", email.as_str()), ("password", PASSWORD)];
-        let response = post_from(&app, "198.51.100.7:4000", "/register", &fields).await;
+        let response = post_from(&app, "198.51.100.7:4000", paths::Register, &fields).await;
         statuses.push(response.status_code());
     }
 
@@ -931,10 +962,10 @@ async fn an_inbox_gets_a_few_mails_an_hour_whatever_asks_for_them() {
     for n in 1..=8 {
         let peer = format!("203.0.113.{n}:4000");
         let fields = [("email", "victim@example.com"), ("password", PASSWORD)];
-        let registered = post_from(&app, &peer, "/register", &fields).await;
+        let registered = post_from(&app, &peer, paths::Register, &fields).await;
         registered.assert_status_ok();
         let fields = [("email", "victim@example.com")];
-        let reset = post_from(&app, &peer, "/forgot-password", &fields).await;
+        let reset = post_from(&app, &peer, paths::ForgotPassword, &fields).await;
         // The same answer as ever: nothing says a mail was skipped.
         reset.assert_status_ok();
         assert!(!select(&html(&reset), "[data-testid=check-inbox]").is_empty());
@@ -962,7 +993,7 @@ async fn sign_in_attempts_on_one_account_are_limited_however_many_networks_try()
             ("password", "a wrong guess"),
         ];
         statuses.push(
-            post_from(&app, &peer, "/login", &fields)
+            post_from(&app, &peer, paths::SignIn, &fields)
                 .await
                 .status_code(),
         );
@@ -1002,14 +1033,14 @@ async fn pages_for_the_signed_in_and_pages_with_a_form_token_are_kept_by_no_cach
     app.create_user("ca@example.com", PASSWORD, false).await;
 
     // A form page, before signing in: it holds the visitor's token.
-    let form = app.get("/login").await;
+    let form = app.get(&paths::SignIn.to_string()).await;
     assert_eq!(form.header(header::CACHE_CONTROL), "no-store");
     assert_eq!(
         select_one(&html(&form), "main").attr("data-hx-history"),
         Some("false")
     );
     // A page without a token or an account is cacheable as ever.
-    let public = app.second_client().get("/about").await;
+    let public = app.second_client().get(paths::About).await;
     assert!(!public.contains_header(header::CACHE_CONTROL));
     assert!(
         select_one(&html(&public), "main")
@@ -1018,11 +1049,12 @@ async fn pages_for_the_signed_in_and_pages_with_a_form_token_are_kept_by_no_cach
     );
 
     app.sign_in("ca@example.com", PASSWORD).await;
-    for path in ["/", "/about", "/account", "/no/such/page"] {
+    let account = paths::Account.to_string();
+    for path in ["/", "/about", &account, "/no/such/page"] {
         let response = app.get(path).await;
         assert_eq!(response.header(header::CACHE_CONTROL), "no-store", "{path}");
     }
-    let account = html(&app.get("/account").await);
+    let account = html(&app.get(&paths::Account.to_string()).await);
     assert_eq!(
         select_one(&account, "main").attr("data-hx-history"),
         Some("false")
@@ -1038,7 +1070,7 @@ async fn error_pages_show_a_signed_in_user_their_account_not_sign_in() {
     let missing = app.get("/no/such/page").await;
     let wrong_method = app
         .server
-        .put("/account")
+        .put(&paths::Account.to_string())
         .add_header("accept", "text/html")
         .await;
     // The admin area: 403 for a user who is not an administrator (404 without the admin area).

@@ -2,7 +2,7 @@
 
 use crate::{
     app::paths,
-    helpers::{TestApp, html, select, select_one, text_of},
+    helpers::{TestApp, html, select, select_one, test_config, text_of},
 };
 
 #[tokio::test]
@@ -117,10 +117,16 @@ async fn pages_link_their_assets_by_content_hash_and_the_assets_are_served() {
     }
 }
 
-#[tokio::test]
-async fn the_route_table_lists_every_page_and_probe() {
-    let table = crate::app::routes::table().to_string();
+#[test]
+fn the_route_table_lists_every_page_and_probe_the_router_serves() {
+    let mut config = test_config();
+    let table = crate::app::routes::table(&config).to_string();
+    // Development with its outbox serves /dev/mail too, and says so.
+    crate::helpers::use_development_outbox(&mut config, std::path::Path::new("data/mail"));
+    let development = crate::app::routes::table(&config).to_string();
 
+    assert!(!table.contains("/dev/mail"), "{table}");
+    assert!(development.contains("/dev/mail"), "{development}");
     for path in ["/", "/about", "/health", "/ready", "/static"] {
         assert!(
             table

@@ -50,14 +50,15 @@ impl ReceivedMail {
 
     /// The path and query of the first link in the text part that leads to `path`:
     /// `/verify-email?token=…`.
-    pub fn link_to(&self, path: &str) -> String {
+    pub fn link_to(&self, path: impl std::fmt::Display) -> String {
+        let path = path.to_string();
         let text = self.text();
         text.split_whitespace()
             .find_map(|word| {
                 let start = word.find("://")? + 3;
                 let rest = &word[start..];
                 let local = &rest[rest.find('/')?..];
-                local.starts_with(path).then(|| local.to_owned())
+                local.starts_with(&path).then(|| local.to_owned())
             })
             .unwrap_or_else(|| panic!("no link to {path} in:\n{text}"))
     }
