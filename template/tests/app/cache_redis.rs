@@ -7,7 +7,7 @@ use crate::app::{
     cache::Cache,
     doctor::{self, Process, Verdict},
 };
-use crate::helpers::test_config;
+use crate::helpers::{TestDatabase, test_config};
 
 /// Nothing listens on port 1.
 const NO_SERVER: &str = "redis://127.0.0.1:1/0";
@@ -16,6 +16,9 @@ const NO_SERVER: &str = "redis://127.0.0.1:1/0";
 async fn an_unreachable_redis_stops_the_start_with_a_clear_error() {
     let mut config = test_config();
     config.cache.url = SecretString::from(NO_SERVER);
+    // A database of its own: the start migrates it before it reaches the cache.
+    let database = TestDatabase::create(&config).await;
+    config.database.url = SecretString::from(database.url.clone());
 
     let started = Cache::new(&config.cache).await;
     let services = Services::start(config).await;
