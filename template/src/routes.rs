@@ -108,7 +108,10 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
         // the flash messages (which the user's layer sees saved, to keep the session's lifetime).
         .layer(MessagesManagerLayer)
         .layer(from_fn_with_state(
-            state.clone(),
+            crate::auth::session::Accounts {
+                db: state.db.clone(),
+                remember_for: time::Duration::days(config.auth.remember_days),
+            },
             crate::auth::session::load_current_user,
         ))
 {%- else %}
@@ -122,7 +125,7 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
         ))
         // Before any of it: pages kept for visitors without a session.
         .layer(from_fn_with_state(
-            state.clone(),
+            (state.cache.pages().clone(), session::cookie_name(config)),
             crate::cache::pages::serve_cached_pages,
         ))
         .into_parts();
@@ -181,13 +184,11 @@ fn live_reload() -> tower_livereload::LiveReloadLayer<fn(&axum::extract::Request
 /// Every route the router serves with `config`, for `app routes` and the tests.
 pub fn table(config: &Config) -> RouteTable {
     let groups = Groups::of(config);
-    let (_, table) = groups
-        .pages
+    let routes = groups.pages;
 {%- if uploads %}
-        .merge(groups.files)
+    let routes = routes.merge(groups.files);
 {%- endif %}
-        .merge(groups.bare)
-        .into_parts();
+    let (_, table) = routes.merge(groups.bare).into_parts();
     table
 }
 
