@@ -125,6 +125,19 @@ impl Deref for AppState {
     }
 }
 
+{%- if tasks %}
+/// The app's tasks run with its state, where the worker finds the queue and its settings.
+impl queue::Context for AppState {
+    fn queue(&self) -> &Tasks {
+        &self.tasks
+    }
+
+    fn settings(&self) -> &crate::config::TasksConfig {
+        &self.config.tasks
+    }
+}
+
+{%- endif %}
 impl FromRef<AppState> for TrustedProxies {
     fn from_ref(app: &AppState) -> Self {
         app.trusted_proxies.clone()

@@ -36,10 +36,19 @@ use time::OffsetDateTime;
 use tokio::sync::watch;
 
 pub use self::{registry::Registry, worker::DrainReport};
-use crate::{app::AppState, config::TasksConfig};
+use crate::config::TasksConfig;
 
 /// The queue of tasks that name no other.
 pub const DEFAULT_QUEUE: &str = "default";
+
+/// What tasks run with: the app's state, to the app (`crate::tasks`). The worker finds the queue
+/// and its settings in it too. The queue names no type of the app.
+pub trait Context: Clone + Send + Sync + 'static {
+    /// The queue, where the worker looks for tasks.
+    fn queue(&self) -> &Tasks;
+    /// The worker's settings.
+    fn settings(&self) -> &TasksConfig;
+}
 
 /// A kind of task: its fields are stored as JSON until a worker calls [`Task::run`].
 ///
@@ -49,6 +58,7 @@ pub const DEFAULT_QUEUE: &str = "default";
 ///
 /// impl Task for SendWelcome {
 ///     const KIND: &'static str = "send_welcome";
+///     type Context = AppState;
 ///
 ///     async fn run(self, app: &AppState) -> anyhow::Result<()> {
 ///         // load the user, send the email…
@@ -66,8 +76,11 @@ pub trait Task: Serialize + DeserializeOwned + Send + 'static {
     /// A run taking longer fails (and is retried like any failure).
     const TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
+    /// What the task runs with (the app's state).
+    type Context: Context;
+
     /// Does the work. An error (or a panic) is logged and the task retried later.
-    fn run(self, app: &AppState) -> impl Future<Output = anyhow::Result<()>> + Send;
+    fn run(self, context: &Self::Context) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
 /// Enqueues tasks; every handler reaches it as `app.tasks`. Cheap to clone.
@@ -133,8 +146,17 @@ impl Tasks {
 
     /// Runs every task that is ready, one at a time, in this task; returns when none is left.
     /// For tests and scripts: the app's pages run with the worker instead.
-    pub async fn drain(&self, app: &AppState, registry: &Registry) -> anyhow::Result<DrainReport> {
-        worker::drain(app, registry).await
+    pub async fn drain<C: Context>(
+        &self,
+        context: &C,
+        registry: &Registry<C>,
+    ) -> anyhow::Result<DrainReport> {
+        worker::drain(context, registry).await
+    }
+
+    /// The database the queue lives in.
+    pub(crate) fn db(&self) -> &DatabaseConnection {
+        &self.db
     }
 }
 

@@ -10,10 +10,10 @@ pub use self::{
     housekeeping::{DeleteExpiredSessions, PruneFinishedTasks},
     send_email::SendEmail,
 };
-use crate::queue::Registry;
+use crate::{app::AppState, queue::Registry};
 
 /// Every task type the worker can run, and the recurring ones with their cron schedule (UTC).
-pub fn registry() -> Registry {
+pub fn registry() -> Registry<AppState> {
     Registry::new()
         .task::<SendEmail>()
         .task::<DeleteExpiredSessions>()

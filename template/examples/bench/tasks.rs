@@ -37,13 +37,14 @@ struct Noop {
 
 impl Task for Noop {
     const KIND: &'static str = "bench_noop";
+    type Context = AppState;
 
     async fn run(self, _app: &AppState) -> anyhow::Result<()> {
         Ok(())
     }
 }
 
-fn registry() -> Registry {
+fn registry() -> Registry<AppState> {
     Registry::new().task::<Noop>()
 }
 

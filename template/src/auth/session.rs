@@ -23,13 +23,14 @@ use axum::{
     response::Response,
 };
 use sea_orm::{
-    ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _, sea_query::Expr,
+    ColumnTrait as _, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait as _,
+    QueryFilter as _, sea_query::Expr,
 };
 use sha2::{Digest as _, Sha256};
 use time::{Duration, OffsetDateTime};
 use tower_sessions::{Expiry, Session};
 
-use crate::{app::AppState, error::AppError, models::user};
+use crate::{error::AppError, models::user};
 
 /// The `sessions` table as accounts see it: which user each session belongs to. (The session
 /// store, `crate::session::store`, reads and writes the rest and leaves this column alone.)
@@ -140,18 +141,25 @@ pub async fn refresh_fingerprint(session: &Session, user: &user::Model) -> Resul
         .map_err(AppError::from)
 }
 
+/// What [`load_current_user`] needs: the database, and how long "remember me" keeps a session.
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    pub db: DatabaseConnection,
+    pub remember_for: Duration,
+}
+
 /// Middleware: finds the signed-in user, if any, and puts a [`CurrentUser`] into the request. A
 /// session whose user is gone, disabled or whose password changed is signed out.
 ///
 /// After the handler, a session about to be saved gets its lifetime again: tower-sessions gives
 /// each request's session the layer's default, which its cookie would otherwise carry.
 pub async fn load_current_user(
-    State(app): State<AppState>,
+    State(accounts): State<Accounts>,
     session: Session,
     mut request: Request,
     next: Next,
 ) -> Result<Response, AppError> {
-    let signed_in = current_user(&app, &session).await?;
+    let signed_in = current_user(&accounts.db, &session).await?;
     if let Some(user) = &signed_in {
         request.extensions_mut().insert(user.clone());
     }
@@ -170,19 +178,21 @@ pub async fn load_current_user(
     if session.is_modified()
         && let Some(remember) = session.get::<bool>(REMEMBER).await?
     {
-        let remember_for = Duration::days(app.config.auth.remember_days);
-        session.set_expiry(Some(lifetime(remember.then_some(remember_for))));
+        session.set_expiry(Some(lifetime(remember.then_some(accounts.remember_for))));
     }
     Ok(response)
 }
 
-async fn current_user(app: &AppState, session: &Session) -> Result<Option<CurrentUser>, AppError> {
+async fn current_user(
+    db: &DatabaseConnection,
+    session: &Session,
+) -> Result<Option<CurrentUser>, AppError> {
     // No session cookie: no database query.
     let Some(user_id) = session.get::<i64>(USER_ID).await? else {
         return Ok(None);
     };
     let stored_fingerprint = session.get::<String>(FINGERPRINT).await?;
-    let user = user::find_by_id(&app.db, user_id).await?;
+    let user = user::find_by_id(db, user_id).await?;
     let Some(user) = user.filter(|user| {
         !user.is_disabled() && stored_fingerprint.as_deref() == Some(&fingerprint(user))
     }) else {

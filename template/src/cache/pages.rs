@@ -33,11 +33,7 @@ use axum::{
 };
 use moka::{Expiry, future::Cache as Moka};
 
-use crate::{
-    app::AppState,
-    htmx::{HxRequest, VARY_HTMX},
-    session,
-};
+use crate::htmx::{HxRequest, VARY_HTMX};
 
 /// Set on responses served from the page cache: `x-cache: hit`.
 pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
@@ -111,15 +107,15 @@ impl PageCache {
 }
 
 /// The middleware: answers from the page cache when it can, and keeps the pages handlers marked
-/// [`Cacheable`].
+/// [`Cacheable`]. Its state: the pages, and the session cookie's name (a visitor who has one is
+/// never served a kept page).
 pub async fn serve_cached_pages(
-    State(app): State<AppState>,
+    State((pages, session_cookie)): State<(PageCache, &'static str)>,
     request: Request,
     next: Next,
 ) -> Response {
-    let pages = app.cache.pages();
     let key = if pages.is_on() {
-        key_of(&request, session::cookie_name(&app.config))
+        key_of(&request, session_cookie)
     } else {
         None
     };

@@ -7,17 +7,17 @@ use std::{collections::HashMap, future::Future, pin::Pin, str::FromStr as _, tim
 use anyhow::Context as _;
 use croner::Cron;
 
-use super::{Task, store::NewTask};
-use crate::{app::AppState, config::TasksConfig};
+use super::{Context, Task, store::NewTask};
+use crate::config::TasksConfig;
 
 /// A running handler, boxed so that handlers of every type fit in one map.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 
-/// How the worker runs one kind of task.
-#[derive(Debug, Clone, Copy)]
-pub struct Handler {
+/// How the worker runs one kind of task, with the context `C`.
+#[derive(Debug)]
+pub struct Handler<C> {
     /// Reads the task from its JSON and runs it.
-    pub run: fn(AppState, String) -> HandlerFuture,
+    pub run: fn(C, String) -> HandlerFuture,
     pub queue: &'static str,
     pub timeout: Duration,
 }
@@ -31,14 +31,23 @@ pub struct Schedule {
     pub task: NewTask,
 }
 
-/// Task kinds and their handlers, and the recurring schedules.
-#[derive(Debug, Default)]
-pub struct Registry {
-    handlers: HashMap<&'static str, Handler>,
+/// Task kinds and their handlers, and the recurring schedules, for tasks that run with `C`.
+#[derive(Debug)]
+pub struct Registry<C> {
+    handlers: HashMap<&'static str, Handler<C>>,
     schedules: Vec<Schedule>,
 }
 
-impl Registry {
+impl<C: Context> Default for Registry<C> {
+    fn default() -> Self {
+        Self {
+            handlers: HashMap::new(),
+            schedules: Vec::new(),
+        }
+    }
+}
+
+impl<C: Context> Registry<C> {
     pub fn new() -> Self {
         Self::default()
     }
@@ -47,7 +56,7 @@ impl Registry {
     ///
     /// # Panics
     /// When another type has the same `KIND`: a mistake in the code, caught by the registry's test.
-    pub fn task<T: Task>(mut self) -> Self {
+    pub fn task<T: Task<Context = C>>(mut self) -> Self {
         let handler = Handler {
             run: run_task::<T>,
             queue: T::QUEUE,
@@ -69,7 +78,12 @@ impl Registry {
     /// # Panics
     /// When `cron` is not a valid expression or `task` cannot be stored: mistakes in the code,
     /// caught by the registry's test.
-    pub fn schedule<T: Task>(mut self, name: &'static str, cron: &str, task: T) -> Self {
+    pub fn schedule<T: Task<Context = C>>(
+        mut self,
+        name: &'static str,
+        cron: &str,
+        task: T,
+    ) -> Self {
         let parsed = Cron::from_str(cron)
             .with_context(|| format!("the schedule {name} has an invalid cron expression {cron}"))
             .and_then(|cron| Ok((cron, NewTask::of(&task, 0, 0, None)?)));
@@ -85,7 +99,7 @@ impl Registry {
         self
     }
 
-    pub fn handler(&self, kind: &str) -> Option<&Handler> {
+    pub fn handler(&self, kind: &str) -> Option<&Handler<C>> {
         self.handlers.get(kind)
     }
 
@@ -122,10 +136,10 @@ impl Registry {
     }
 }
 
-fn run_task<T: Task>(app: AppState, payload: String) -> HandlerFuture {
+fn run_task<T: Task>(context: T::Context, payload: String) -> HandlerFuture {
     Box::pin(async move {
         let task: T = serde_json::from_str(&payload)
             .with_context(|| format!("the stored {} task does not match its type", T::KIND))?;
-        task.run(&app).await
+        task.run(&context).await
     })
 }

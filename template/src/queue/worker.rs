@@ -18,10 +18,9 @@ use tokio::{
 use tokio_util::{sync::CancellationToken, task::AbortOnDropHandle};
 
 use super::{
-    Registry, retry,
+    Context, Registry, retry,
     store::{self, Claimed, now_ms},
 };
-use crate::app::AppState;
 
 /// At most this many tasks are claimed by one statement.
 const MAX_CLAIM: usize = 100;
@@ -29,15 +28,20 @@ const MAX_CLAIM: usize = 100;
 /// At most this many finished tasks are marked done by one statement.
 const MAX_COMPLETE: usize = 500;
 
-/// Starts the worker for the queues of `app.config.tasks`; it stops when `stopping` is cancelled
-/// and the returned handle ends once every task it ran is finished or released.
-pub fn spawn(app: AppState, registry: Registry, stopping: CancellationToken) -> JoinHandle<()> {
+/// Starts the worker for the queues of the context's settings, running each task with
+/// `context`; it stops when `stopping` is cancelled and the returned handle ends once every task
+/// it ran is finished or released.
+pub fn spawn<C: Context>(
+    context: C,
+    registry: Registry<C>,
+    stopping: CancellationToken,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let config = app.config.tasks.clone();
+        let config = context.settings().clone();
         let (done, finished) = mpsc::unbounded_channel();
         let worker = Arc::new(Worker {
-            db: app.db.clone(),
-            app,
+            db: context.queue().db().clone(),
+            context,
             registry,
             lease: Duration::from_secs(config.lease_secs),
             running: Mutex::default(),
@@ -90,10 +94,10 @@ pub fn spawn(app: AppState, registry: Registry, stopping: CancellationToken) -> 
     })
 }
 
-struct Worker {
-    app: AppState,
+struct Worker<C> {
+    context: C,
     db: DatabaseConnection,
-    registry: Registry,
+    registry: Registry<C>,
     lease: Duration,
     /// The ids of the tasks running here, whose leases [`Worker::keep_leases`] renews.
     running: Mutex<HashSet<i64>>,
@@ -101,7 +105,7 @@ struct Worker {
     done: mpsc::UnboundedSender<i64>,
 }
 
-impl Worker {
+impl<C: Context> Worker<C> {
     /// Claims and runs the tasks of one queue, at most `concurrency` at once.
     async fn run_queue(
         self: Arc<Self>,
@@ -111,7 +115,7 @@ impl Worker {
         shutdown_timeout: Duration,
         stopping: CancellationToken,
     ) {
-        let mut enqueued = self.app.tasks.enqueued();
+        let mut enqueued = self.context.queue().enqueued();
         let mut running = JoinSet::new();
         while !stopping.is_cancelled() {
             while running.try_join_next().is_some() {}
@@ -160,7 +164,7 @@ impl Worker {
 
     /// Runs one claimed task and records how it went.
     async fn execute(self: Arc<Self>, task: Claimed) {
-        let outcome = run(&self.app, &self.registry, &task).await;
+        let outcome = run(&self.context, &self.registry, &task).await;
         self.lock_running().remove(&task.id);
         match outcome {
             Ok(()) => {
@@ -295,7 +299,11 @@ async fn mark_done(db: DatabaseConnection, mut finished: mpsc::UnboundedReceiver
 
 /// Runs a claimed task's handler in a tokio task of its own, so that a panic is caught and
 /// reported as the run's error; a run over the handler's timeout is cut off.
-async fn run(app: &AppState, registry: &Registry, task: &Claimed) -> Result<(), String> {
+async fn run<C: Context>(
+    context: &C,
+    registry: &Registry<C>,
+    task: &Claimed,
+) -> Result<(), String> {
     let Some(handler) = registry.handler(&task.kind) else {
         return Err(format!(
             "no handler for tasks of kind {} (is it listed in tasks::registry?)",
@@ -303,7 +311,7 @@ async fn run(app: &AppState, registry: &Registry, task: &Claimed) -> Result<(), 
         ));
     };
     let running = AbortOnDropHandle::new(tokio::spawn((handler.run)(
-        app.clone(),
+        context.clone(),
         task.payload.clone(),
     )));
     match tokio::time::timeout(handler.timeout, running).await {
@@ -361,21 +369,22 @@ pub struct DrainReport {
 }
 
 /// Runs every ready task, one at a time, until none is ready (a failed one waits for its retry).
-pub async fn drain(app: &AppState, registry: &Registry) -> anyhow::Result<DrainReport> {
+pub async fn drain<C: Context>(context: &C, registry: &Registry<C>) -> anyhow::Result<DrainReport> {
+    let db = context.queue().db();
     let mut report = DrainReport::default();
     loop {
         let now = now_ms();
-        let lease_end = now.saturating_add(millis(app.config.tasks.lease()));
-        let Some(task) = store::claim(&app.db, None, 1, now, lease_end).await?.pop() else {
+        let lease_end = now.saturating_add(millis(context.settings().lease()));
+        let Some(task) = store::claim(db, None, 1, now, lease_end).await?.pop() else {
             return Ok(report);
         };
-        match run(app, registry, &task).await {
+        match run(context, registry, &task).await {
             Ok(()) => {
-                store::complete(&app.db, &[task.id], now_ms()).await?;
+                store::complete(db, &[task.id], now_ms()).await?;
                 report.succeeded += 1;
             }
             Err(error) => {
-                record_failure(&app.db, &task, &error).await?;
+                record_failure(db, &task, &error).await?;
                 report.failed += 1;
             }
         }

@@ -13,6 +13,7 @@ impl Task for DeleteExpiredSessions {
     const KIND: &'static str = "delete_expired_sessions";
     // Only the latest run matters: no need to retry for hours.
     const MAX_ATTEMPTS: i32 = 3;
+    type Context = AppState;
 
     async fn run(self, app: &AppState) -> anyhow::Result<()> {
         DbSessionStore::new(app.db.clone())
@@ -30,6 +31,7 @@ pub struct PruneFinishedTasks;
 impl Task for PruneFinishedTasks {
     const KIND: &'static str = "prune_finished_tasks";
     const MAX_ATTEMPTS: i32 = 3;
+    type Context = AppState;
 
     async fn run(self, app: &AppState) -> anyhow::Result<()> {
         let deleted = app.tasks.prune(&app.config.tasks).await?;

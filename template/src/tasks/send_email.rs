@@ -122,6 +122,7 @@ impl Email for Message {
 impl Task for SendEmail {
     const KIND: &'static str = "send_email";
     const QUEUE: &'static str = "mail";
+    type Context = AppState;
 
     async fn run(self, app: &AppState) -> anyhow::Result<()> {
         let message = self.open(&app.config.secret_key)?;

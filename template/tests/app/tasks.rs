@@ -40,6 +40,7 @@ struct Record {
 
 impl Task for Record {
     const KIND: &'static str = "test_record";
+    type Context = AppState;
 
     async fn run(self, _app: &AppState) -> anyhow::Result<()> {
         RUNS.lock().unwrap().push((self.test, self.name));
@@ -54,6 +55,7 @@ struct AlwaysFails;
 impl Task for AlwaysFails {
     const KIND: &'static str = "test_always_fails";
     const MAX_ATTEMPTS: i32 = 3;
+    type Context = AppState;
 
     async fn run(self, _app: &AppState) -> anyhow::Result<()> {
         anyhow::bail!("the printer is on fire")
@@ -66,6 +68,7 @@ struct Panics;
 
 impl Task for Panics {
     const KIND: &'static str = "test_panics";
+    type Context = AppState;
 
     async fn run(self, _app: &AppState) -> anyhow::Result<()> {
         panic!("a bug in a task")
@@ -81,6 +84,7 @@ struct Slow {
 
 impl Task for Slow {
     const KIND: &'static str = "test_slow";
+    type Context = AppState;
 
     async fn run(self, _app: &AppState) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(self.millis)).await;
@@ -89,7 +93,7 @@ impl Task for Slow {
     }
 }
 
-fn registry() -> Registry {
+fn registry() -> Registry<AppState> {
     Registry::new()
         .task::<Record>()
         .task::<AlwaysFails>()
