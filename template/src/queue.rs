@@ -41,8 +41,8 @@ use crate::config::TasksConfig;
 /// The queue of tasks that name no other.
 pub const DEFAULT_QUEUE: &str = "default";
 
-/// What tasks run with: the app's state, to the app (`crate::tasks`). The worker finds the queue
-/// and its settings in it too. The queue names no type of the app.
+/// What tasks run with (for the app's own tasks, `crate::tasks`, its state). The worker also
+/// finds the queue and its settings in it, so the queue names no type of the app.
 pub trait Context: Clone + Send + Sync + 'static {
     /// The queue, where the worker looks for tasks.
     fn queue(&self) -> &Tasks;
@@ -144,8 +144,8 @@ impl Tasks {
             .context("could not delete finished tasks")
     }
 
-    /// Runs every task that is ready, one at a time, in this task; returns when none is left.
-    /// For tests and scripts: the app's pages run with the worker instead.
+    /// Runs every task that is ready in `context`'s queue, one at a time, in this task; returns
+    /// when none is left. For tests and scripts: the app's pages run with the worker instead.
     pub async fn drain<C: Context>(
         &self,
         context: &C,
