@@ -65,8 +65,9 @@ pub async fn list(dir: &Path) -> anyhow::Result<Vec<OutboxMessage>> {
 
 /// The HTML part of one email, if the id names an email of the outbox.
 pub async fn html_of(dir: &Path, id: &str) -> anyhow::Result<Option<String>> {
-    // Only lettre's own names (hex digits and dashes): nothing can point outside the folder.
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+    // Only lettre's own names (a UUID: hex digits and dashes): nothing can point outside the
+    // folder, nor be longer than a file name may be.
+    if !(1..=64).contains(&id.len()) || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
         return Ok(None);
     }
     let bytes = match tokio::fs::read(dir.join(format!("{id}.eml"))).await {

@@ -190,7 +190,13 @@ async fn dev_mail_refuses_names_outside_the_outbox() {
     let outbox = tempfile::tempdir().expect("a temporary folder");
     let app = app_with_outbox(&outbox).await;
 
-    for id in ["..%2F..%2Fetc%2Fpasswd", "not-hex-zz", "0123abcd"] {
+    let too_long = "a".repeat(2000);
+    for id in [
+        "..%2F..%2Fetc%2Fpasswd",
+        "not-hex-zz",
+        "0123abcd",
+        &too_long,
+    ] {
         let response = app.get(&format!("/dev/mail/{id}/html")).await;
         assert_eq!(response.status_code(), StatusCode::NOT_FOUND, "{id}");
     }
