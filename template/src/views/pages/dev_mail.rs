@@ -47,7 +47,7 @@ fn MailCard(message: OutboxMessage) -> impl IntoView {
                 {(!message.links.is_empty()).then(|| view! {
                     <ul class="flex flex-col gap-1">
                         {message.links.into_iter().map(|link| (link.clone(), link)).map(|(href, link)| view! {
-                            <li><a class="link link-primary break-all" href=href>{link}</a></li>
+                            <li><a class="link break-all" href=href>{link}</a></li>
                         }).collect_view()}
                     </ul>
                 })}
