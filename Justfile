@@ -23,7 +23,7 @@ combos *NAMES:
     ci/combos.sh {{NAMES}}
 
 # The generated app's benchmarks: `pages` (requests/s through the whole stack against bare axum),
-# `release` (the release binary's size, time to /ready and memory) or `tasks` (the task queue's
-# tasks/s on SQLite and Postgres)
+# `release` (the release binary's size, time to /ready and memory), `tasks` (the task queue's
+# tasks/s on SQLite and Postgres) or `edit` (from saving a view to the new page under `just dev`)
 bench WHAT="pages":
     ci/bench.sh {{WHAT}}

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# `just bench [pages|tasks]`: generate the default app and run its own `just bench` (a release
+# `just bench [pages|release|tasks|edit]`: generate the default app and run its own `just bench` (a release
 # build; wrk for the pages, a local Postgres server for the second half of the tasks).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 what=${1:-pages}
+# The edit loop is the template's own measurement: the app's `just dev`, not a bench of the app.
+[ "$what" != edit ] || exec "$(dirname "$0")/edit-loop.sh"
 if [ "$what" = pages ] && ! command -v wrk >/dev/null; then
     if can_apt_install; then
         say "installing wrk from the system packages"

@@ -154,6 +154,7 @@ for name in "${selected[@]}"; do
     if step "$name: generate" generate "$destination" --name "$APP_NAME" $(defines "$settings") >/dev/null &&
         cd "$app" &&
         step "$name: npm ci" npm ci --no-audit --no-fund --loglevel=error &&
+        step "$name: dependencies point one way (engines, module cycles)" python3 "$ROOT/ci/structure.py" "$app" &&
         step "$name: just audit (fmt, clippy, test)" just audit &&
         step "$name: Cargo.lock pins every dependency" lockfile_is_complete &&
         step "$name: lint the Docker and CI files" deployment_files_lint &&

@@ -1,39 +1,35 @@
 //! The admin area (`/admin`, administrators only): a dashboard, and pages to list, search, sort,
-//! filter, show, create, edit and delete the rows of every registered table, built from
-//! sea-orm's own metadata of its entity, with no code to generate.
-//!
-//! - [`resources`] registers the tables, one line each plus optional overrides per field;
-//! - [`Admin`] reads an entity's columns: each becomes a [`Field`] whose [`Widget`] follows its
-//!   type (text, number, checkbox, date and time, JSON, a select for enums and for references
-//!   to other tables), nullable or not, unique or not;
-//! - sensitive fields (password and token hashes) are never shown, and change only when a new
-//!   value is entered; a [`Widget::Password`] is hashed first;
-//! - actions do what editing cannot (`users`: mark verified, make or unmake an administrator,
-//!   sign out everywhere, disable and enable).
+//! filter, show, create, edit and delete the rows of every registered table. The engine that
+//! reads each table's sea-orm metadata is the `tenshu-admin` crate (`crates/admin`); here are the
+//! app's tables, one line each plus optional overrides per field, and its own actions (`users`:
+//! mark verified, make or unmake an administrator, sign out everywhere, disable and enable).
 //!
 //! The pages are `crate::routes::admin`{% if tasks %}, and the task monitor `crate::routes::task_monitor`{% endif %}.
 
-mod field;
-mod resource;
 mod users;
 
 use std::sync::LazyLock;
 
-pub use self::{
-    field::{Field, Rule, Timestamp, Widget},
-    resource::{
-        Action, ActionFn, ActionFuture, Admin, ListQuery, Listing, MAX_PER_PAGE, MAX_SEARCH_CHARS,
-        PER_PAGE, Resource, SaveError,
-    },
+use sea_orm::DatabaseConnection;
+use secrecy::SecretString;
+use tenshu_admin::{Admin, Resource, Resources, Timestamp, Widget};
+
+use crate::{
+    app::AppState,
+    auth::forms::{email_address, strong_enough},
+    error::AppError,
+    models::user,
 };
-use crate::{auth::forms::email_address, models::user};
+
+/// A table of the app in the admin area.
+type Table<E> = Admin<AppState, E>;
 
 /// Every table of the admin area, in the sidebar's order. To add one, add a line:
 ///
 /// ```ignore
-/// Box::new(Admin::<post::Entity>::new("posts", "Posts").title(post::Column::Title)),
+/// Box::new(Table::<post::Entity>::new("posts", "Posts").title(post::Column::Title)),
 /// ```
-fn resources() -> Vec<Box<dyn Resource>> {
+fn resources() -> Vec<Box<dyn Resource<AppState>>> {
     vec![
         // One line per table.
         Box::new(accounts()),
@@ -41,8 +37,8 @@ fn resources() -> Vec<Box<dyn Resource>> {
 }
 
 /// The users, with what an administrator does to accounts besides editing them.
-fn accounts() -> Admin<user::Entity> {
-    Admin::<user::Entity>::new("users", "Users")
+fn accounts() -> Table<user::Entity> {
+    Table::new("users", "Users")
         .title(user::Column::Email)
         // Checked and lower-cased as registration does: `Ann@X.com` beside `ann@x.com` would be
         // an account no one can sign in to.
@@ -80,23 +76,25 @@ pub fn pages() -> Vec<(&'static str, String)> {
 }
 
 /// The registered tables, built once.
-pub fn registry() -> &'static [Box<dyn Resource>] {
-    static RESOURCES: LazyLock<Vec<Box<dyn Resource>>> = LazyLock::new(resources);
+pub fn registry() -> &'static Resources<AppState> {
+    static RESOURCES: LazyLock<Resources<AppState>> = LazyLock::new(|| Resources::new(resources()));
     &RESOURCES
 }
 
-/// The registered table at `/admin/{key}`.
-pub fn resource(key: &str) -> Option<&'static dyn Resource> {
-    registry()
-        .iter()
-        .find(|resource| resource.key() == key)
-        .map(AsRef::as_ref)
-}
+/// The engine works on the app's database, and hashes a password entered in a form as sign-up
+/// does, after the same rule.
+impl tenshu_admin::Context for AppState {
+    type Error = AppError;
 
-/// The registered table named `table`, if any (for the selects of references to it).
-pub fn resource_for_table(table: &str) -> Option<&'static dyn Resource> {
-    registry()
-        .iter()
-        .find(|resource| resource.table() == table)
-        .map(AsRef::as_ref)
+    fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    async fn hash_password(&self, password: &str) -> Result<Result<String, String>, AppError> {
+        let password = SecretString::from(password);
+        if let Err(error) = strong_enough(&password, &self.config.auth) {
+            return Ok(Err(error.message().to_owned()));
+        }
+        Ok(Ok(self.passwords.hash(&password).await?))
+    }
 }

@@ -27,12 +27,10 @@ use crate::{
     config::Config,
     db::{self, Backend, Migrations},
     mail::{Email, Mailer},
-{%- if tasks %}
-    queue::{self, Tasks},
-{%- endif %}
     rate_limit::RateLimits,
 {%- if tasks %}
-    session, tasks,
+    session,
+    tasks::{self, Tasks},
 {%- else %}
     session,
 {%- endif %}
@@ -75,7 +73,7 @@ pub struct App {
     pub storage: Storage,
 {%- endif %}
 {%- if tasks %}
-    /// Enqueues tasks for the worker (see [`crate::queue`]).
+    /// Enqueues tasks for the worker (see [`tenshu_queue`]).
     pub tasks: Tasks,
 {%- endif %}
 }
@@ -125,19 +123,6 @@ impl Deref for AppState {
     }
 }
 
-{%- if tasks %}
-/// The app's tasks run with its state, where the worker finds the queue and its settings.
-impl queue::Context for AppState {
-    fn queue(&self) -> &Tasks {
-        &self.tasks
-    }
-
-    fn settings(&self) -> &crate::config::TasksConfig {
-        &self.config.tasks
-    }
-}
-
-{%- endif %}
 impl FromRef<AppState> for TrustedProxies {
     fn from_ref(app: &AppState) -> Self {
         app.trusted_proxies.clone()
@@ -283,7 +268,7 @@ impl Services {
 {%- if tasks %}
         if worker {
             let worker =
-                queue::worker::spawn(services.state(), registry, services.stopping.clone());
+                tenshu_queue::worker::spawn(services.state(), registry, services.stopping.clone());
             services.background.push(Background {
                 // Stopping waits for running tasks: give it their time on top of the usual.
                 grace: services.state.config.tasks.shutdown_timeout() + STOP_STEP_TIMEOUT,

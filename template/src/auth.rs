@@ -12,4 +12,7 @@ pub mod forms;
 pub mod guards;
 pub mod password;
 pub mod session;
+mod settings;
 pub mod tokens;
+
+pub use self::settings::AuthConfig;

@@ -12,22 +12,12 @@
 //!
 //! [`Config::check`] refuses a production configuration that still holds a development default.
 
-{%- if tasks %}
-use std::{
-    collections::BTreeMap,
-    fmt,
-    net::IpAddr,
-    path::{Path, PathBuf},
-    time::Duration,
-};
-{%- else %}
 use std::{
     fmt,
     net::IpAddr,
     path::{Path, PathBuf},
     time::Duration,
 };
-{%- endif %}
 
 use anyhow::Context as _;
 use config::{Environment as EnvSource, File, FileFormat};
@@ -110,16 +100,16 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub session: SessionConfig,
 {%- if auth %}
-    pub auth: AuthConfig,
+    pub auth: crate::auth::AuthConfig,
 {%- endif %}
     pub rate_limit: RateLimitConfig,
     pub mail: MailConfig,
     pub cache: CacheConfig,
 {%- if uploads %}
-    pub uploads: UploadsConfig,
+    pub uploads: crate::uploads::UploadsConfig,
 {%- endif %}
 {%- if tasks %}
-    pub tasks: TasksConfig,
+    pub tasks: tenshu_queue::Settings,
 {%- endif %}
     pub log: LogConfig,
 }
@@ -216,30 +206,7 @@ pub struct SessionConfig {
     pub cleanup_interval_secs: u64,
 {%- endunless %}
 }
-{% if auth %}
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuthConfig {
-    /// Passwords shorter than this many characters are refused.
-    pub password_min_chars: usize,
-    /// Passwords longer than this many characters are refused (hashing cost stays bounded).
-    pub password_max_chars: usize,
-    /// argon2id memory cost in KiB (OWASP's baseline: 19456, with 2 iterations).
-    pub argon2_memory_kib: u32,
-    /// argon2id iterations.
-    pub argon2_iterations: u32,
-    /// At most this many passwords are hashed at once; 0 means half the CPU cores (at least one).
-    /// Hashing is deliberately slow: a burst of sign-ins waits here instead of slowing pages.
-    pub max_concurrent_hashes: usize,
-    /// "Remember me" keeps a session this many days after its last use; without it, the session
-    /// ends when the browser closes.
-    pub remember_days: i64,
-    /// A password reset link works for this many minutes.
-    pub reset_token_minutes: i64,
-    /// An email verification link works for this many hours.
-    pub verify_token_hours: i64,
-}
-{% endif %}
+
 /// Limits on what an attacker would repeat (see `crate::rate_limit`), each action counted apart.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -312,55 +279,6 @@ pub struct CacheConfig {
     pub page_capacity_mb: u64,
 }
 
-{%- if uploads %}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UploadsConfig {
-    /// Larger files get a 413.
-    pub max_file_bytes: u64,
-    /// MIME types, as found in a file's first bytes.
-    pub allowed_types: Vec<String>,
-    pub storage: StorageConfig,
-}
-
-impl UploadsConfig {
-    /// The body limit of the upload route: the largest file, plus room for the form around it.
-    pub fn request_limit_bytes(&self) -> usize {
-        usize::try_from(self.max_file_bytes)
-            .unwrap_or(usize::MAX)
-            .saturating_add(64 * 1024)
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StorageConfig {
-    pub backend: StorageBackend,
-    pub local_dir: PathBuf,
-    pub s3: S3Config,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StorageBackend {
-    Local,
-    S3,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct S3Config {
-    pub bucket: String,
-    pub prefix: String,
-    pub region: String,
-    pub endpoint: String,
-    pub access_key_id: String,
-    pub secret_access_key: SecretString,
-    pub allow_http: bool,
-}
-{%- endif %}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SmtpSecurity {
@@ -371,44 +289,6 @@ pub enum SmtpSecurity {
     /// No encryption: only for a mail catcher on this machine.
     None,
 }
-
-{%- if tasks %}
-
-/// The task queue and its worker (see `crate::queue`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TasksConfig {
-    /// Run the worker inside `serve`; turn off when workers run apart (`app worker`).
-    pub worker_in_serve: bool,
-    /// Each queue the worker serves, and how many of its tasks run at once.
-    pub queues: BTreeMap<String, usize>,
-    /// How often an idle worker looks for tasks enqueued by other processes.
-    pub poll_interval_ms: u64,
-    /// A running task is held this long, renewed while it runs; a worker that dies lets its
-    /// tasks go after this long.
-    pub lease_secs: u64,
-    /// On shutdown, running tasks get this long to finish before going back to the queue.
-    pub shutdown_timeout_secs: u64,
-    /// Done tasks are deleted after this many hours.
-    pub keep_done_hours: u64,
-    /// Failed tasks are deleted after this many days.
-    pub keep_failed_days: u64,
-}
-
-impl TasksConfig {
-    pub fn poll_interval(&self) -> Duration {
-        Duration::from_millis(self.poll_interval_ms)
-    }
-
-    pub fn lease(&self) -> Duration {
-        Duration::from_secs(self.lease_secs)
-    }
-
-    pub fn shutdown_timeout(&self) -> Duration {
-        Duration::from_secs(self.shutdown_timeout_secs)
-    }
-}
-{%- endif %}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -477,9 +357,6 @@ impl Config {
     /// Values that would make the app fail later, refused now with the key to fix.
     fn validate(&self) -> anyhow::Result<()> {
         let database = &self.database;
-{%- if auth %}
-        let auth = &self.auth;
-{%- endif %}
         let checks = [
             (
                 self.server.request_timeout_secs > 0,
@@ -538,23 +415,6 @@ impl Config {
                 "server.tls.redirect_http sends visitors to server.public_url, which must then \
                  start with https://",
             ),
-{%- if auth %}
-            (
-                auth.password_min_chars >= 8 && auth.password_min_chars <= auth.password_max_chars,
-                "auth.password_min_chars must be at least 8 and at most auth.password_max_chars",
-            ),
-            (
-                auth.password_max_chars <= 1024,
-                "auth.password_max_chars must be at most 1024",
-            ),
-            (
-                auth.remember_days > 0
-                    && auth.reset_token_minutes > 0
-                    && auth.verify_token_hours > 0,
-                "auth.remember_days, auth.reset_token_minutes and auth.verify_token_hours must be \
-                 above 0",
-            ),
-{%- endif %}
             (
                 self.rate_limit.per_email_and_ip_per_minute > 0
                     && self.rate_limit.per_ip_per_3_minutes > 0
@@ -564,27 +424,6 @@ impl Config {
 {%- endif %},
                 "rate_limit values must be above 0",
             ),
-{%- if uploads %}
-            (
-                self.uploads.max_file_bytes > 0,
-                "uploads.max_file_bytes must be above 0",
-            ),
-            (
-                !self.uploads.allowed_types.is_empty()
-                    && self
-                        .uploads
-                        .allowed_types
-                        .iter()
-                        .all(|mime| infer::is_mime_supported(mime)),
-                "uploads.allowed_types must list MIME types that can be recognised by their \
-                 content, such as \"image/png\" (see the `infer` crate's list)",
-            ),
-            (
-                self.uploads.storage.backend != StorageBackend::S3
-                    || !self.uploads.storage.s3.bucket.is_empty(),
-                "uploads.storage.s3.bucket is needed with uploads.storage.backend = \"s3\"",
-            ),
-{%- endif %}
             (
                 self.mail.from.parse::<lettre::message::Mailbox>().is_ok(),
                 "mail.from must be an address such as `My App <hello@example.com>`",
@@ -597,6 +436,12 @@ impl Config {
                 "mail.contact_to must be an address such as `owner@example.com`",
             ),
         ];
+{%- if auth %}
+        let checks = checks.into_iter().chain(self.auth.checks());
+{%- endif %}
+{%- if uploads %}
+        let checks = checks.into_iter().chain(self.uploads.checks());
+{%- endif %}
         for (valid, message) in checks {
             anyhow::ensure!(valid, "the configuration is not valid: {message}");
         }

@@ -22,16 +22,12 @@ use secrecy::ExposeSecret as _;
 
 use crate::{
     cache::{Cache, Put},
-{%- if uploads %}
-    config::{Config, Environment, LogFormat, MailTransport, Problem, StorageBackend},
-{%- else %}
     config::{Config, Environment, LogFormat, MailTransport, Problem},
-{%- endif %}
     db::{self, Backend},
     mail::Mailer,
     server,
 {%- if uploads %}
-    uploads::Storage,
+    uploads::{Storage, StorageBackend},
 {%- endif %}
 };
 

@@ -1,5 +1,8 @@
 //! The application as a library: `main.rs` only calls [`cli::run`], and the integration tests in
-//! `tests/app/` drive the same code. The modules below are listed in reading order.
+//! `tests/app/` drive the same code. The modules below are listed in reading order.{% if tasks or admin %}
+//!
+//! The engines it builds on but rarely edits are crates of this workspace, under `crates/`: each
+//! knows the app only through a trait the app implements for its state.{% endif %}
 
 // Start and stop
 /// The command line: `serve`, {% if tasks %}`worker`, {% endif %}`migrate …`, `doctor`, `routes`, `secret`.
@@ -37,7 +40,7 @@ pub mod auth;
 /// Emails written as leptos components, sent over SMTP or kept in a development outbox.
 pub mod mail;
 {%- if admin %}
-/// The admin area: every registered table listed, searched and edited from its sea-orm metadata.
+/// The admin area: the tables it lists, searches and edits, and what it does to accounts.
 pub mod admin;
 {%- endif %}
 {%- if uploads %}
@@ -47,9 +50,7 @@ pub mod uploads;
 {%- if tasks %}
 
 // Background work
-/// The task queue in the database, and the worker that runs it.
-pub mod queue;
-/// The app's tasks (sending email, housekeeping) and their schedules.
+/// The app's tasks (sending email, housekeeping) and their schedules, for the task queue.
 pub mod tasks;
 {%- endif %}
 

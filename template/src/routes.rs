@@ -45,6 +45,8 @@ pub mod task_monitor;
 {% endif -%}
 mod table;
 
+use std::sync::Arc;
+
 use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware::from_fn_with_state};
 use axum_messages::MessagesManagerLayer;
 use tower::ServiceBuilder;
@@ -152,7 +154,10 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
                 // page of a few kilobytes brotli saved 3% more than gzip at two thirds of its
                 // throughput (measured on the home page with wrk).
                 .layer(CompressionLayer::new())
-                .layer(from_fn_with_state(state.clone(), middleware::error_pages))
+                .layer(from_fn_with_state(
+                    Arc::new(state.config.clone()),
+                    middleware::error_pages,
+                ))
                 // Refuses unsafe methods (POST…) sent by another site, from the browser's
                 // Sec-Fetch-Site and Origin headers: a 403, rendered by `error_pages`.
                 .layer(CsrfLayer::new())

@@ -16,6 +16,7 @@
 //! Flash messages ride on the session: a handler takes `axum_messages::Messages` and calls
 //! `messages.success("Saved.")`; the next page shows it (see [`crate::page::Page`]).
 
+pub mod entity;
 pub mod store;
 {% unless tasks %}
 use std::time::Duration;

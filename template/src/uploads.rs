@@ -13,11 +13,13 @@
 
 mod names;
 mod receive;
+mod settings;
 mod storage;
 
 pub use self::{
     names::{clean_file_name, content_disposition},
     receive::{Received, Rejected, Rules, receive},
+    settings::{S3Config, StorageBackend, StorageConfig, UploadsConfig},
     storage::Storage,
 };
 

@@ -12,17 +12,17 @@ use anyhow::Context as _;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
+use tenshu_queue::{
+    DEFAULT_QUEUE, Registry, Task,
+    entity::{self as tasks, state},
+    worker,
+};
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{
     app::{AppState, Services},
     config::{Config, Environment},
     db,
-    queue::{
-        DEFAULT_QUEUE, Registry, Task,
-        entity::{self as tasks, state},
-        worker,
-    },
 };
 
 /// Tasks per measurement.

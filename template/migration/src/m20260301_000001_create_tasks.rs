@@ -1,4 +1,4 @@
-//! The task queue (see `src/queue.rs`): one row per task, from enqueued to done or failed, and the
+//! The task queue (see `crates/queue`): one row per task, from enqueued to done or failed, and the
 //! last tick each recurring schedule fired for.
 //!
 //! Times are Unix milliseconds in integer columns: the worker compares them on every claim, and

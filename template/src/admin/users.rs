@@ -1,10 +1,10 @@
 //! What an admin can do to a user besides editing the row: the actions of the `users` resource
-//! (see `crate::admin::resources`).
+//! (see `crate::admin::accounts`).
 
 use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, IntoActiveModel as _};
+use tenshu_admin::ActionFuture;
 use time::OffsetDateTime;
 
-use super::resource::ActionFuture;
 use crate::{
     app::AppState,
     auth::{session as auth_session, tokens},
@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// The email address is taken as confirmed.
-pub fn verify(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
+pub fn verify(app: &AppState, _: i64, id: i64) -> ActionFuture<'_, AppError> {
     Box::pin(async move {
         let user = find(app, id).await?;
         if user.is_verified() {
@@ -27,12 +27,12 @@ pub fn verify(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
     })
 }
 
-pub fn grant_admin(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
+pub fn grant_admin(app: &AppState, _: i64, id: i64) -> ActionFuture<'_, AppError> {
     Box::pin(async move { set_admin(app, id, true).await })
 }
 
 /// Not for oneself: the last admin could lock everyone out.
-pub fn revoke_admin(app: &AppState, acting: i64, id: i64) -> ActionFuture<'_> {
+pub fn revoke_admin(app: &AppState, acting: i64, id: i64) -> ActionFuture<'_, AppError> {
     Box::pin(async move {
         if acting == id {
             return Err(AppError::BadRequest(
@@ -46,7 +46,7 @@ pub fn revoke_admin(app: &AppState, acting: i64, id: i64) -> ActionFuture<'_> {
 
 /// The account can no longer sign in: its sessions end and its emailed links die. Not for
 /// oneself.
-pub fn disable(app: &AppState, acting: i64, id: i64) -> ActionFuture<'_> {
+pub fn disable(app: &AppState, acting: i64, id: i64) -> ActionFuture<'_, AppError> {
     Box::pin(async move {
         if acting == id {
             return Err(AppError::BadRequest(
@@ -67,7 +67,7 @@ pub fn disable(app: &AppState, acting: i64, id: i64) -> ActionFuture<'_> {
 }
 
 /// The account may sign in again.
-pub fn enable(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
+pub fn enable(app: &AppState, _: i64, id: i64) -> ActionFuture<'_, AppError> {
     Box::pin(async move {
         let user = find(app, id).await?;
         let email = update(app, user, |changed| changed.disabled_at = Set(None)).await?;
@@ -76,7 +76,7 @@ pub fn enable(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
 }
 
 /// Ends every session of the user, and voids the links sent to them by email.
-pub fn sign_out_everywhere(app: &AppState, _: i64, id: i64) -> ActionFuture<'_> {
+pub fn sign_out_everywhere(app: &AppState, _: i64, id: i64) -> ActionFuture<'_, AppError> {
     Box::pin(async move {
         let user = find(app, id).await?;
         sign_out(app, user.id).await?;

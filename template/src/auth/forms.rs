@@ -8,7 +8,7 @@ use garde::rules::email::Email as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
-use crate::config::AuthConfig;
+use super::AuthConfig;
 
 /// Longest email address accepted (RFC 5321).
 const EMAIL_MAX: usize = 254;

@@ -16,7 +16,8 @@ use base64::{Engine as _, engine::general_purpose::STANDARD_NO_PAD};
 use secrecy::{ExposeSecret as _, SecretString};
 use tokio::sync::Semaphore;
 
-use crate::{config::AuthConfig, random};
+use super::AuthConfig;
+use crate::random;
 
 /// Hashes and verifies passwords. Cheap to clone.
 #[derive(Debug, Clone)]

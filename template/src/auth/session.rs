@@ -30,26 +30,11 @@ use sha2::{Digest as _, Sha256};
 use time::{Duration, OffsetDateTime};
 use tower_sessions::{Expiry, Session};
 
-use crate::{error::AppError, models::user};
-
-/// The `sessions` table as accounts see it: which user each session belongs to. (The session
-/// store, `crate::session::store`, reads and writes the rest and leaves this column alone.)
-mod session_owner {
-    use sea_orm::entity::prelude::*;
-
-    #[sea_orm::model]
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "sessions")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: String,
-        pub user_id: Option<i64>,
-    }
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-use session_owner::{Column as SessionColumn, Entity as Sessions};
+use crate::{
+    error::AppError,
+    models::user,
+    session::entity::{Column as SessionColumn, Entity as Sessions},
+};
 
 const USER_ID: &str = "auth.user_id";
 const FINGERPRINT: &str = "auth.fingerprint";

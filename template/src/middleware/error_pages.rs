@@ -15,6 +15,8 @@
 //!
 //! [`AppError`]: crate::error::AppError
 
+use std::sync::Arc;
+
 use axum::{
     Json,
     body::Body,
@@ -26,7 +28,7 @@ use axum::{
 use serde_json::json;
 
 use crate::{
-    app::AppState,
+    config::Config,
     error::{ErrorReport, default_message, wants_json},
     htmx::{HX_RESWAP, HX_RETARGET, HxRequest, VARY_HTMX},
     middleware::REQUEST_ID,
@@ -38,7 +40,12 @@ use crate::{
     },
 };
 
-pub async fn error_pages(State(app): State<AppState>, request: Request, next: Next) -> Response {
+/// Takes the configuration: an error page is a page of the site, with its name.
+pub async fn error_pages(
+    State(config): State<Arc<Config>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let wants_json = wants_json(request.headers());
     let hx = HxRequest::from_headers(request.headers());
     let path = request.uri().path().to_owned();
@@ -103,7 +110,7 @@ pub async fn error_pages(State(app): State<AppState>, request: Request, next: Ne
         fragment
     } else {
         let title = data.reason.clone();
-        let page = Page::for_error(&app.config, path, hx, &parts.extensions);
+        let page = Page::for_error(&config, path, hx, &parts.extensions);
         Html(page.render_to_string(title, leptos::view! { <ErrorPage data /> })).into_response()
     };
 

@@ -11,10 +11,11 @@ use axum::{
 use axum_messages::Messages;
 use leptos::prelude::*;
 use sea_orm::EntityName as _;
+use tenshu_admin::{Field, FieldErrors, ListQuery, PER_PAGE, Resource, SaveError, Widget};
 
 use super::Routes;
 use crate::{
-    admin::{self, Field, ListQuery, PER_PAGE, Resource, SaveError, Widget},
+    admin,
     app::AppState,
     auth::guards::RequireAdmin,
     cache::Put,
@@ -52,8 +53,8 @@ pub fn routes() -> Routes<AppState> {
 }
 
 /// The registered table at `key`, or a 404.
-fn resource(key: &str) -> Result<&'static dyn Resource, AppError> {
-    admin::resource(key).ok_or(AppError::NotFound)
+fn resource(key: &str) -> Result<&'static dyn Resource<AppState>, AppError> {
+    admin::registry().get(key).ok_or(AppError::NotFound)
 }
 
 /// The registered table at `key` and the values of its row `id`, or a 404.
@@ -61,7 +62,7 @@ async fn row(
     app: &AppState,
     key: &str,
     id: i64,
-) -> Result<(&'static dyn Resource, Vec<sea_orm::Value>), AppError> {
+) -> Result<(&'static dyn Resource<AppState>, Vec<sea_orm::Value>), AppError> {
     let resource = resource(key)?;
     let values = resource
         .find(&app.db, id)
@@ -117,7 +118,7 @@ async fn dashboard(
     page: Page,
 ) -> Result<Response, AppError> {
     let mut tables = Vec::new();
-    for resource in admin::registry() {
+    for resource in admin::registry().iter() {
         tables.push(TableCount {
             href: list_href(resource.key()),
             label: resource.label().to_owned(),
@@ -164,7 +165,8 @@ async fn list(
 ) -> Result<Response, AppError> {
     let resource = resource(&key)?;
     let fields = resource.fields();
-    let mut query = ListQuery::from_pairs(&pairs, fields)?;
+    let mut query = ListQuery::from_pairs(&pairs, fields)
+        .map_err(|refused| AppError::BadRequest(refused.to_string()))?;
     let listing = resource.list(&app.db, &query).await?;
     // A page past the end showed the last: the links go on from there.
     query.page = listing.page;
@@ -409,7 +411,7 @@ impl FormState {
 async fn save(
     page: Page,
     app: &AppState,
-    resource: &'static dyn Resource,
+    resource: &'static dyn Resource<AppState>,
     messages: Messages,
     csrf: String,
     row: Option<(i64, String)>,
@@ -432,7 +434,7 @@ async fn save(
             let form = FormState {
                 row,
                 values: sent,
-                errors,
+                errors: form_errors(errors),
             };
             render_form(page, app, resource, csrf, form).await
         }
@@ -441,10 +443,19 @@ async fn save(
     }
 }
 
+/// The engine's errors by field, as the form shows them.
+fn form_errors(errors: FieldErrors) -> FormErrors {
+    let mut form = FormErrors::default();
+    for (field, message) in errors {
+        form.add(&field, message);
+    }
+    form
+}
+
 async fn render_form(
     page: Page,
     app: &AppState,
-    resource: &'static dyn Resource,
+    resource: &'static dyn Resource<AppState>,
     csrf: String,
     form: FormState,
 ) -> Result<Response, AppError> {
@@ -456,7 +467,7 @@ async fn render_form(
     let mut fields = Vec::new();
     for field in resource.fields().iter().filter(|field| field.is_editable()) {
         let choices = match &field.widget {
-            Widget::Reference { table } => match admin::resource_for_table(table) {
+            Widget::Reference { table } => match admin::registry().for_table(table) {
                 Some(other) => other.choices(&app.db).await?,
                 None => Vec::new(),
             },

@@ -4,6 +4,7 @@
 use axum::{extract::State, response::Response};
 use axum_messages::Messages;
 use leptos::prelude::*;
+use tenshu_queue::{entity::Model as Task, monitor};
 use time::OffsetDateTime;
 
 use super::{Routes, admin::render};
@@ -15,7 +16,6 @@ use crate::{
     htmx,
     page::Page,
     paths,
-    queue::{entity::Model as Task, monitor},
     views::pages::task_monitor::{TaskMonitor, TaskRow},
 };
 

@@ -13,28 +13,7 @@ use tower_sessions::{
     session_store::{self, ExpiredDeletion},
 };
 
-/// The `sessions` table (created by the first migration).
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[sea_orm::model]
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "sessions")]
-    pub struct Model {
-        /// The session id: random, and only ever sent to the browser signed.
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: String,
-        /// The session's data, as JSON.
-        pub data: Vec<u8>,
-        /// Unix time (seconds) after which the session is dead.
-        pub expires_at: i64,
-    }
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-use entity::{ActiveModel, Column, Entity as Sessions};
-
+use super::entity::{ActiveModel, Column, Entity as Sessions};
 use crate::db;
 
 #[derive(Debug, Clone)]
@@ -55,6 +34,7 @@ fn row(record: &Record) -> session_store::Result<ActiveModel> {
             serde_json::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?
         ),
         expires_at: Set(record.expiry_date.unix_timestamp()),
+        ..Default::default()
     })
 }
 

@@ -1,9 +1,10 @@
 //! Cleaning up after the app, every hour (see the schedules in [`super::registry`]).
 
 use serde::{Deserialize, Serialize};
+use tenshu_queue::Task;
 use tower_sessions::session_store::ExpiredDeletion as _;
 
-use crate::{app::AppState, queue::Task, session::DbSessionStore};
+use crate::{app::AppState, session::DbSessionStore};
 
 /// Deletes the sessions past their expiry (they are already refused when a request brings one).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]

@@ -16,8 +16,9 @@ use hkdf::Hkdf;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use tenshu_queue::Task;
 
-use crate::{app::AppState, mail::Email, queue::Task};
+use crate::{app::AppState, mail::Email};
 
 /// An email to `to`, sealed.
 #[derive(Debug, Clone, Serialize, Deserialize)]

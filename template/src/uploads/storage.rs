@@ -11,7 +11,7 @@ use object_store::{
 };
 use secrecy::ExposeSecret as _;
 
-use crate::config::{StorageBackend, StorageConfig};
+use super::{StorageBackend, StorageConfig};
 
 /// Objects are written in parts of this size: files up to it go up in one request, larger ones
 /// as a multipart upload, so an upload never holds more than this in memory. (5 MiB is the

@@ -33,9 +33,6 @@ use crate::app::{
     csrf::CsrfToken,
     db::{self, Backend},
     page::Page,
-{%- if tasks %}
-    queue::DrainReport,
-{%- endif %}
     routes::{self, Routes},
 {%- if tasks %}
     tasks, telemetry,
@@ -226,7 +223,7 @@ impl TestApp {
 
     /// Runs the queued tasks that are ready, as the worker would (which tests do not start), and
     /// says how many ran.
-    pub async fn drain(&self) -> DrainReport {
+    pub async fn drain(&self) -> tenshu_queue::DrainReport {
         self.state
             .tasks
             .drain(&self.state, &tasks::registry())

@@ -10,7 +10,7 @@ use crate::{
         middleware::CONTENT_SECURITY_POLICY,
         paths,
         routes::Routes,
-        session::{signing_key, store::entity::Entity as Sessions},
+        session::{entity::Entity as Sessions, signing_key},
     },
     helpers::{CsrfFormPage, TestApp, html, test_config, text_of},
 };

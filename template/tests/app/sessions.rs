@@ -18,7 +18,7 @@ use crate::{
         page::Page,
         paths,
         routes::Routes,
-        session::{DbSessionStore, store::entity::Entity as Sessions},
+        session::{DbSessionStore, entity::Entity as Sessions},
     },
     helpers::{TestApp, fragment, html, select, select_one, text_of},
 };

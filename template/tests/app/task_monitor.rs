@@ -3,12 +3,10 @@
 
 use axum::http::StatusCode;
 use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, EntityTrait as _};
+use tenshu_queue::entity::{ActiveModel, Entity as Tasks, Model as Task, state};
 
 use crate::{
-    app::{
-        paths,
-        queue::entity::{ActiveModel, Entity as Tasks, Model as Task, state},
-    },
+    app::paths,
     helpers::{TestApp, html, select, text_of},
 };
 

@@ -12,20 +12,16 @@ use sea_orm::{
     QueryFilter as _, QueryOrder as _, TransactionTrait as _,
 };
 use serde::{Deserialize, Serialize};
+use tenshu_queue::{
+    Enqueued, Registry, Task,
+    entity::{self as tasks, state},
+    worker,
+};
 use tokio_util::sync::CancellationToken;
 
 use axum::http::StatusCode;
 
-use crate::app::{
-    app::AppState,
-    paths,
-    queue::{
-        Enqueued, Registry, Task,
-        entity::{self as tasks, state},
-        worker,
-    },
-    tasks::send_email::Message,
-};
+use crate::app::{app::AppState, paths, tasks::send_email::Message};
 use crate::helpers::TestApp;
 
 /// Every run of [`Record`]: (the test's label, the task's name).
@@ -123,7 +119,7 @@ fn runs_of(test: &str) -> Vec<String> {
         .collect()
 }
 
-async fn drain(app: &TestApp) -> crate::app::queue::DrainReport {
+async fn drain(app: &TestApp) -> tenshu_queue::DrainReport {
     app.state
         .tasks
         .drain(&app.state, &registry())

@@ -8,13 +8,11 @@ use std::{
 };
 
 use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
+use tenshu_queue::entity::{self as tasks, state};
 
 use crate::{
     APP_BINARY,
-    app::{
-        queue::entity::{self as tasks, state},
-        tasks::{SendEmail, send_email::Message},
-    },
+    app::tasks::{SendEmail, send_email::Message},
     helpers::TestApp,
 };
 

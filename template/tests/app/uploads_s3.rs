@@ -15,9 +15,9 @@ use sha2::{Digest as _, Sha256};
 
 use crate::{
     app::{
-        config::{Config, StorageBackend},
+        config::Config,
         paths,
-        uploads::Storage,
+        uploads::{Storage, StorageBackend},
     },
     helpers::TestApp,
     uploads::PNG,

@@ -52,9 +52,9 @@ fn the_recipe_reader_reads_the_justfile() {
         recipe("audit"),
         [
             "just assets",
-            "cargo fmt --check",
-            "cargo clippy --all-targets -- -D warnings",
-            "cargo test",
+            "cargo fmt --all --check",
+            "cargo clippy --workspace --all-targets -- -D warnings",
+            "cargo test --workspace",
         ]
     );
 }

@@ -1,15 +1,13 @@
 //! The admin area's pages: a sidebar beside every page, the dashboard, a table's list, a row,
 //! its form, the confirmation of a delete. They show whatever the resource's fields describe
-//! (`crate::admin`).
+//! (`tenshu_admin::Field`).
 
 use leptos::prelude::*;
+use tenshu_admin::{Field, MAX_SEARCH_CHARS, Widget};
 
-use crate::{
-    admin::{Field, Widget},
-    views::components::{
-        form::{CsrfField, FormAlert, FormErrors, HxForm, TextBox},
-        scroll::ScrollBox,
-    },
+use crate::views::components::{
+    form::{CsrfField, FormAlert, FormErrors, HxForm, TextBox},
+    scroll::ScrollBox,
 };
 
 /// A link of the sidebar.
@@ -181,7 +179,7 @@ pub fn ListPage(data: ListData) -> impl IntoView {
                 <label class="input input-sm">
                     <span class="sr-only">"Search"</span>
                     <input type="search" name="q" value=search placeholder="Search"
-                        maxlength=crate::admin::MAX_SEARCH_CHARS />
+                        maxlength=MAX_SEARCH_CHARS />
                 </label>
             })}
             {filters

@@ -2,11 +2,9 @@
 //! tasks.
 
 use leptos::prelude::*;
+use tenshu_queue::monitor::QueueCounts;
 
-use crate::{
-    queue::monitor::QueueCounts,
-    views::components::{form::CsrfField, scroll::ScrollBox},
-};
+use crate::views::components::{form::CsrfField, scroll::ScrollBox};
 
 /// A task as the lists show it.
 #[derive(Debug, Clone)]

@@ -1,8 +1,9 @@
 //! The task queue: work kept in the app database until a worker has done it, so it survives a
-//! restart and can wait, be retried or run on a schedule.
+//! restart and can wait, be retried or run on a schedule. It knows nothing of the app: tasks run
+//! with a [`Context`] the app supplies (its state), and the app's migrations create the table.
 //!
-//! - **A task** is a struct and its handler: implement [`Task`] (see `src/tasks/send_email.rs`),
-//!   then list the type in [`crate::tasks::registry`].
+//! - **A task** is a struct and its handler: implement [`Task`] (the app's `src/tasks/` has
+//!   examples), then list the type in the app's [`Registry`] (`src/tasks.rs`).
 //! - **Enqueue** with `app.tasks.enqueue(SendWelcome { user_id }).await?`. Chain `.run_after(delay)`,
 //!   `.run_at(time)`, `.priority(n)` or `.unique(key)` before `.await`, and
 //!   `.in_transaction(&txn)` to write the task in your own transaction: it then exists only if
@@ -19,6 +20,7 @@ pub mod entity;
 pub mod monitor;
 pub mod registry;
 pub mod retry;
+mod settings;
 mod store;
 pub mod worker;
 
@@ -35,19 +37,18 @@ use serde::{Serialize, de::DeserializeOwned};
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
-pub use self::{registry::Registry, worker::DrainReport};
-use crate::config::TasksConfig;
+pub use self::{registry::Registry, settings::Settings, worker::DrainReport};
 
 /// The queue of tasks that name no other.
 pub const DEFAULT_QUEUE: &str = "default";
 
-/// What tasks run with (for the app's own tasks, `crate::tasks`, its state). The worker also
-/// finds the queue and its settings in it, so the queue names no type of the app.
+/// What tasks run with (for the app's own tasks, its state). The worker also finds the queue and
+/// its settings in it, so the queue names no type of the app.
 pub trait Context: Clone + Send + Sync + 'static {
     /// The queue, where the worker looks for tasks.
     fn queue(&self) -> &Tasks;
     /// The worker's settings.
-    fn settings(&self) -> &TasksConfig;
+    fn settings(&self) -> &Settings;
 }
 
 /// A kind of task: its fields are stored as JSON until a worker calls [`Task::run`].
@@ -58,9 +59,9 @@ pub trait Context: Clone + Send + Sync + 'static {
 ///
 /// impl Task for SendWelcome {
 ///     const KIND: &'static str = "send_welcome";
-///     type Context = AppState;
+///     type Context = App; // the app's state, which implements `Context`
 ///
-///     async fn run(self, app: &AppState) -> anyhow::Result<()> {
+///     async fn run(self, app: &App) -> anyhow::Result<()> {
 ///         // load the user, send the email…
 ///         Ok(())
 ///     }
@@ -134,7 +135,7 @@ impl Tasks {
     }
 
     /// Deletes finished tasks older than the configuration keeps them; returns how many.
-    pub async fn prune(&self, config: &TasksConfig) -> anyhow::Result<u64> {
+    pub async fn prune(&self, config: &Settings) -> anyhow::Result<u64> {
         let now = store::now_ms();
         let hours = |hours: u64| i64::try_from(hours.saturating_mul(3_600_000)).unwrap_or(i64::MAX);
         let done_before = now.saturating_sub(hours(config.keep_done_hours));

@@ -11,11 +11,10 @@ use sea_orm::{
     QueryOrder as _, QuerySelect as _, RelationTrait as _, SqlErr, Value,
     sea_query::{ArrayType, Expr, Func, LikeExpr, TableRef},
 };
-use secrecy::SecretString;
 
-use super::field::{Field, Rule, Timestamp, Widget};
 use crate::{
-    app::AppState, auth::forms::strong_enough, error::AppError, views::components::form::FormErrors,
+    BadQuery, Context, FieldErrors,
+    field::{Field, Rule, Timestamp, Widget},
 };
 
 /// Rows per page of a list, unless it asks for another number (`?per_page=`)…
@@ -56,8 +55,8 @@ impl ListQuery {
     /// (a page that is not a number, a sort by a column the list lacks, a filter value the
     /// column cannot hold, a search too long or holding control characters) is refused with a
     /// 400 saying which; other parameters are ignored.
-    pub fn from_pairs(pairs: &[(String, String)], fields: &[Field]) -> Result<Self, AppError> {
-        let refuse = |message: &str| Err(AppError::BadRequest(message.to_owned()));
+    pub fn from_pairs(pairs: &[(String, String)], fields: &[Field]) -> Result<Self, BadQuery> {
+        let refuse = |message: &str| Err(BadQuery(message.to_owned()));
         let mut query = Self::default();
         for (name, value) in pairs {
             match name.as_str() {
@@ -68,7 +67,7 @@ impl ListQuery {
                 "per_page" => match value.parse::<u64>() {
                     Ok(n) if (1..=MAX_PER_PAGE).contains(&n) => query.per_page = n,
                     _ => {
-                        return Err(AppError::BadRequest(format!(
+                        return Err(BadQuery(format!(
                             "Rows per page must be a whole number from 1 to {MAX_PER_PAGE}."
                         )));
                     }
@@ -88,7 +87,7 @@ impl ListQuery {
                     if search.chars().count() > MAX_SEARCH_CHARS
                         || search.chars().any(char::is_control)
                     {
-                        return Err(AppError::BadRequest(format!(
+                        return Err(BadQuery(format!(
                             "Search for at most {MAX_SEARCH_CHARS} characters, on one line."
                         )));
                     }
@@ -133,46 +132,46 @@ pub struct Listing {
     pub pages: u64,
 }
 
-/// Why a form was not saved.
+/// Why a form was not saved; `E` is the app's error.
 #[derive(Debug)]
-pub enum SaveError {
+pub enum SaveError<E> {
     /// What to tell the person who filled it in, by field.
-    Invalid(FormErrors),
+    Invalid(FieldErrors),
     NotFound,
-    Failed(AppError),
+    Failed(E),
 }
 
-impl From<DbErr> for SaveError {
+impl<E: From<DbErr>> From<DbErr> for SaveError<E> {
     fn from(error: DbErr) -> Self {
         Self::Failed(error.into())
     }
 }
 
 /// Something an admin can do to one row, besides editing it (`users`: mark verified…).
-pub struct Action {
+pub struct Action<C: Context> {
     /// In the URL: `/admin/users/7/actions/verify`.
     pub name: &'static str,
     pub label: &'static str,
     /// Runs the action; says what was done, for a flash message.
-    pub run: ActionFn,
+    pub run: ActionFn<C>,
 }
 
 /// An action: the app, the acting admin's id and the row's id in; a message for the admin out.
-pub type ActionFn = for<'a> fn(&'a AppState, i64, i64) -> ActionFuture<'a>;
+pub type ActionFn<C> = for<'a> fn(&'a C, i64, i64) -> ActionFuture<'a, <C as Context>::Error>;
 
 /// What an action returns.
-pub type ActionFuture<'a> = Pin<Box<dyn Future<Output = Result<String, AppError>> + Send + 'a>>;
+pub type ActionFuture<'a, E> = Pin<Box<dyn Future<Output = Result<String, E>> + Send + 'a>>;
 
 /// What the admin pages need of a registered entity. [`Admin`] implements it for any sea-orm
 /// entity with an `i64` primary key.
 #[async_trait]
-pub trait Resource: Send + Sync {
+pub trait Resource<C: Context>: Send + Sync {
     /// In URLs: `/admin/users`.
     fn key(&self) -> &'static str;
     fn label(&self) -> &str;
     fn table(&self) -> &str;
     fn fields(&self) -> &[Field];
-    fn actions(&self) -> &[Action];
+    fn actions(&self) -> &[Action<C>];
     /// What names a row, from its values (in the order of [`Resource::fields`]).
     fn title_of(&self, id: i64, values: &[Value]) -> String;
     async fn count(&self, db: &DatabaseConnection) -> Result<u64, DbErr>;
@@ -182,10 +181,10 @@ pub trait Resource: Send + Sync {
     /// Creates a row (`id` None) or updates one from what a form sent; returns its id.
     async fn save(
         &self,
-        app: &AppState,
+        context: &C,
         id: Option<i64>,
         sent: &BTreeMap<String, String>,
-    ) -> Result<i64, SaveError>;
+    ) -> Result<i64, SaveError<C::Error>>;
     /// Whether a row was deleted.
     async fn delete(&self, db: &DatabaseConnection, id: i64) -> Result<bool, DbErr>;
     /// Each row's id and title, for the select of a field that refers to this table.
@@ -195,14 +194,14 @@ pub trait Resource: Send + Sync {
 /// A reference field offers at most this many rows in its select.
 const MAX_CHOICES: u64 = 500;
 
-/// An entity in the admin area. Build it in `crate::admin::resources`:
+/// An entity in the admin area. The app builds one per table it registers:
 ///
 /// ```ignore
-/// Admin::<post::Entity>::new("posts", "Posts")
+/// Admin::<App, post::Entity>::new("posts", "Posts") // App: the app's state, a `Context`
 ///     .title(post::Column::Title)
 ///     .read_only(post::Column::CreatedAt)
 /// ```
-pub struct Admin<E: EntityTrait> {
+pub struct Admin<C: Context, E: EntityTrait> {
     key: &'static str,
     label: String,
     /// Every column, in the entity's order…
@@ -212,11 +211,12 @@ pub struct Admin<E: EntityTrait> {
     primary_key: E::Column,
     /// Names a row in selects and titles.
     title: E::Column,
-    actions: Vec<Action>,
+    actions: Vec<Action<C>>,
 }
 
-impl<E> Admin<E>
+impl<C, E> Admin<C, E>
 where
+    C: Context,
     E: EntityTrait,
     E::PrimaryKey: PrimaryKeyTrait<ValueType = i64>,
 {
@@ -333,7 +333,7 @@ where
     }
 
     /// Something to do to a row, as a button on its page.
-    pub fn action(mut self, name: &'static str, label: &'static str, run: ActionFn) -> Self {
+    pub fn action(mut self, name: &'static str, label: &'static str, run: ActionFn<C>) -> Self {
         self.actions.push(Action { name, label, run });
         self
     }
@@ -391,8 +391,9 @@ fn field_named_in<'a>(message: &str, fields: impl Iterator<Item = &'a Field>) ->
 }
 
 #[async_trait]
-impl<E> Resource for Admin<E>
+impl<C, E> Resource<C> for Admin<C, E>
 where
+    C: Context,
     E: EntityTrait + Sync,
     E::Model: IntoActiveModel<E::ActiveModel> + Send + Sync,
     E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send + Sync,
@@ -415,7 +416,7 @@ where
         &self.fields
     }
 
-    fn actions(&self) -> &[Action] {
+    fn actions(&self) -> &[Action<C>] {
         &self.actions
     }
 
@@ -503,19 +504,20 @@ where
 
     async fn save(
         &self,
-        app: &AppState,
+        context: &C,
         id: Option<i64>,
         sent: &BTreeMap<String, String>,
-    ) -> Result<i64, SaveError> {
+    ) -> Result<i64, SaveError<C::Error>> {
+        let db = context.db();
         let mut row: E::ActiveModel = match id {
             Some(id) => E::find_by_id(id)
-                .one(&app.db)
+                .one(db)
                 .await?
                 .ok_or(SaveError::NotFound)?
                 .into_active_model(),
             None => E::ActiveModel::new(),
         };
-        let mut errors = FormErrors::default();
+        let mut errors = FieldErrors::new();
         for (column, field) in self.columns() {
             if let Some(when) = field.timestamp {
                 if id.is_none() || when == Timestamp::OnUpdate {
@@ -537,7 +539,7 @@ where
                         sent = Some(&shaped);
                     }
                     Err(message) => {
-                        errors.add(field.name, message);
+                        errors.insert(field.name.to_owned(), message.to_owned());
                         continue;
                     }
                 }
@@ -547,9 +549,11 @@ where
                 match sent.filter(|text| !text.is_empty()) {
                     None if id.is_some() || field.nullable => continue,
                     None => Err("This field is required.".to_owned()),
-                    Some(new) if field.widget == Widget::Password => {
-                        hash_password(app, new).await.map_err(SaveError::Failed)?
-                    }
+                    Some(new) if field.widget == Widget::Password => context
+                        .hash_password(new)
+                        .await
+                        .map_err(SaveError::Failed)?
+                        .map(|hash| Value::String(Some(hash))),
                     Some(new) => field.parse(Some(new)),
                 }
             } else {
@@ -557,16 +561,18 @@ where
             };
             match value {
                 Ok(value) => row.try_set(column, value)?,
-                Err(message) => errors.add(field.name, message),
+                Err(message) => {
+                    errors.insert(field.name.to_owned(), message);
+                }
             }
         }
         if !errors.is_empty() {
             return Err(SaveError::Invalid(errors));
         }
         let saved = if id.is_some() {
-            row.update(&app.db).await
+            row.update(db).await
         } else {
-            row.insert(&app.db).await
+            row.insert(db).await
         };
         match saved {
             Ok(model) => Ok(id_of(&model.get(self.primary_key))),
@@ -600,8 +606,9 @@ where
     }
 }
 
-impl<E> Admin<E>
+impl<C, E> Admin<C, E>
 where
+    C: Context,
     E: EntityTrait,
 {
     /// Each column with its field.
@@ -610,35 +617,28 @@ where
     }
 
     /// A database error on save, as form errors when the person can fix it.
-    fn explain(&self, error: DbErr) -> SaveError {
+    fn explain(&self, error: DbErr) -> SaveError<C::Error> {
         let fields = self.fields.iter();
         match error.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(message)) => {
                 let unique = fields.filter(|f| f.unique && f.is_editable());
                 let name = field_named_in(&message, unique).unwrap_or("");
-                SaveError::Invalid(FormErrors::one(
-                    name,
-                    "Another row already has this value: it must be unique.",
-                ))
+                SaveError::Invalid(FieldErrors::from([(
+                    name.to_owned(),
+                    "Another row already has this value: it must be unique.".to_owned(),
+                )]))
             }
             Some(SqlErr::ForeignKeyConstraintViolation(message)) => {
                 let references = fields.filter(|f| matches!(f.widget, Widget::Reference { .. }));
                 let name = field_named_in(&message, references).unwrap_or("");
-                SaveError::Invalid(FormErrors::one(name, "There is no such row to refer to."))
+                SaveError::Invalid(FieldErrors::from([(
+                    name.to_owned(),
+                    "There is no such row to refer to.".to_owned(),
+                )]))
             }
             _ => SaveError::Failed(error.into()),
         }
     }
-}
-
-/// The hash of a new password, or what is wrong with it (the sign-up form's rule).
-async fn hash_password(app: &AppState, password: &str) -> Result<Result<Value, String>, AppError> {
-    let password = SecretString::from(password);
-    if let Err(error) = strong_enough(&password, &app.config.auth) {
-        return Ok(Err(error.message().to_owned()));
-    }
-    let hash = app.passwords.hash(&password).await?;
-    Ok(Ok(Value::String(Some(hash))))
 }
 
 fn id_of(value: &Value) -> i64 {

@@ -21,9 +21,11 @@ pub fn delay(attempt: i32) -> Duration {
 
 /// A number in [0, 1): from the OS's random source, which is plenty for spreading retries.
 fn random_fraction() -> f64 {
-    crate::random::bytes::<4>().map_or(0.5, |bytes| {
-        f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0)
-    })
+    let mut bytes = [0_u8; 4];
+    match getrandom::fill(&mut bytes) {
+        Ok(()) => f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0),
+        Err(_) => 0.5,
+    }
 }
 
 #[cfg(test)]

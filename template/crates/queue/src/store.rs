@@ -383,7 +383,7 @@ fn truncate(error: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::queue::entity::state;
+    use crate::entity::state;
 
     #[test]
     fn placeholders_are_numbered_from_the_first() {

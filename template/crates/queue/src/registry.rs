@@ -1,14 +1,13 @@
-//! Which handler runs each kind of task, and which tasks recur on a schedule. The app's own
-//! registry is [`crate::tasks::registry`]: one line per task type, so go-to-definition leads from
-//! it to each handler.
+//! Which handler runs each kind of task, and which tasks recur on a schedule. The app builds its
+//! registry in one function (`src/tasks.rs`), one line per task type, so go-to-definition leads
+//! from it to each handler.
 
 use std::{collections::HashMap, future::Future, pin::Pin, str::FromStr as _, time::Duration};
 
 use anyhow::Context as _;
 use croner::Cron;
 
-use super::{Context, Task, store::NewTask};
-use crate::config::TasksConfig;
+use crate::{Context, Settings, Task, store::NewTask};
 
 /// A running handler, boxed so that handlers of every type fit in one map.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
@@ -121,7 +120,7 @@ impl<C: Context> Registry<C> {
     }
 
     /// Every task type waits in a queue that the worker serves.
-    pub fn check_queues(&self, config: &TasksConfig) -> anyhow::Result<()> {
+    pub fn check_queues(&self, config: &Settings) -> anyhow::Result<()> {
         let mut kinds: Vec<_> = self.handlers.iter().collect();
         kinds.sort_by_key(|(kind, _)| **kind);
         for (kind, handler) in kinds {
