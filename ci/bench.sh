@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `just bench [pages|release|tasks|edit]`: generate the default app and run its own `just bench` (a release
-# build; wrk for the pages, a local Postgres server for the second half of the tasks).
+# `just bench [pages|release|tasks|edit]`: generate the default app and run its own `just bench`
+# (a release build; wrk for the pages, a local Postgres server for the second half of the tasks).
+# `edit` is ci/edit-loop.sh.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 

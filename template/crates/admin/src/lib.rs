@@ -36,7 +36,7 @@ pub trait Context: Send + Sync + 'static {
 
     fn db(&self) -> &DatabaseConnection;
 
-    /// The stored hash of a new password, or what is wrong with it (too short, too common…).
+    /// The stored hash of a new password, or what is wrong with it (too short, too long…).
     fn hash_password(
         &self,
         password: &str,
@@ -55,7 +55,7 @@ impl<C: Context> Resources<C> {
         self.0.iter().map(AsRef::as_ref)
     }
 
-    /// The table at `/admin/{key}`.
+    /// The table registered under `key` (the app's URLs use it: `/admin/users`).
     pub fn get(&self, key: &str) -> Option<&dyn Resource<C>> {
         self.iter().find(|resource| resource.key() == key)
     }
@@ -66,8 +66,7 @@ impl<C: Context> Resources<C> {
     }
 }
 
-/// What a form did wrong: a message by field name (`""` for the form as a whole), the first
-/// found for each.
+/// What a form did wrong: one message by field name (`""` for the form as a whole).
 pub type FieldErrors = BTreeMap<String, String>;
 
 /// A list's query that makes no sense (a page that is not a number, a sort by a column the list
