@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait as _, DatabaseConnection, EntityTrait as _, PaginatorTrait as _,
-    QueryFilter as _, sea_query::OnConflict,
+    ActiveModelBehavior as _, ActiveValue::Set, ColumnTrait as _, DatabaseConnection,
+    EntityTrait as _, PaginatorTrait as _, QueryFilter as _, sea_query::OnConflict,
 };
 use time::OffsetDateTime;
 use tower_sessions::{
@@ -27,15 +27,15 @@ impl DbSessionStore {
     }
 }
 
+/// The row of `record`. Only the store's columns are set: the others (the signed-in user, with
+/// accounts) belong to whoever writes them.
 fn row(record: &Record) -> session_store::Result<ActiveModel> {
-    Ok(ActiveModel {
-        id: Set(record.id.to_string()),
-        data: Set(
-            serde_json::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?
-        ),
-        expires_at: Set(record.expiry_date.unix_timestamp()),
-        ..Default::default()
-    })
+    let mut row = ActiveModel::new();
+    row.id = Set(record.id.to_string());
+    row.data =
+        Set(serde_json::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?);
+    row.expires_at = Set(record.expiry_date.unix_timestamp());
+    Ok(row)
 }
 
 fn backend(error: sea_orm::DbErr) -> session_store::Error {
