@@ -1,6 +1,7 @@
 //! The task queue: work kept in the app database until a worker has done it, so it survives a
 //! restart and can wait, be retried or run on a schedule. It knows nothing of the app: tasks run
-//! with a [`Context`] the app supplies (its state), and the app's migrations create the table.
+//! with a [`Context`] the app supplies (its state), and a migration of the app creates its tables
+//! with [`schema::up`].
 //!
 //! - **A task** is a struct and its handler: implement [`Task`] (the app's `src/tasks/` has
 //!   examples), then list the type in the app's [`Registry`] (`src/tasks.rs`).
@@ -20,6 +21,7 @@ pub mod entity;
 pub mod monitor;
 pub mod registry;
 pub mod retry;
+pub mod schema;
 mod settings;
 mod store;
 pub mod worker;
