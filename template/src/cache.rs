@@ -31,6 +31,7 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::config::CacheConfig;
 
+mod compressed;
 pub mod pages;
 {%- if cache == "redis" %}
 mod redis;

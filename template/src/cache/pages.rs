@@ -21,8 +21,14 @@
 //! live behind the database. The entries live in this process's memory whatever the cache's
 //! store, within `cache.page_capacity_mb` (0 turns page caching off); emptying the cache
 //! ([`super::Cache::flush`], the admin area's button) empties them too.
+//!
+//! A kept page is served compressed as the visitor's browser asks, from copies compressed once
+//! per entry ([`super::compressed`]), not for every request.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use axum::{
     body::{Body, Bytes, HttpBody as _, to_bytes},
@@ -33,6 +39,7 @@ use axum::{
 };
 use moka::{Expiry, future::Cache as Moka};
 
+use super::compressed::{Compressed, Encoding};
 use crate::htmx::{HxRequest, VARY_HTMX};
 
 /// Set on responses served from the page cache: `x-cache: hit`.
@@ -52,6 +59,7 @@ pub struct PageCache {
 struct CachedPage {
     html: Bytes,
     ttl: Duration,
+    compressed: Arc<Compressed>,
 }
 
 /// Put on a response by [`crate::page::Page::render`] when the handler called `cache_for`: the
@@ -74,8 +82,10 @@ impl PageCache {
         let entries = (capacity_mb > 0).then(|| {
             Moka::builder()
                 .max_capacity(capacity_mb.saturating_mul(1_000_000))
+                // The compressed copies weigh a quarter of the page each, or less.
                 .weigher(|key: &String, page: &CachedPage| {
-                    u32::try_from(key.len() + page.html.len()).unwrap_or(u32::MAX)
+                    let page_and_copies = page.html.len().saturating_mul(3) / 2;
+                    u32::try_from(key.len().saturating_add(page_and_copies)).unwrap_or(u32::MAX)
                 })
                 .expire_after(PerPageTtl)
                 .build()
@@ -90,14 +100,19 @@ impl PageCache {
         }
     }
 
-    async fn get(&self, key: &str) -> Option<Bytes> {
-        let page = self.entries.as_ref()?.get(key).await?;
-        Some(page.html)
+    async fn get(&self, key: &str) -> Option<CachedPage> {
+        self.entries.as_ref()?.get(key).await
     }
 
     async fn put(&self, key: String, html: Bytes, ttl: Duration) {
         if let Some(entries) = &self.entries {
-            entries.insert(key, CachedPage { html, ttl }).await;
+            let compressed = Arc::default();
+            let page = CachedPage {
+                html,
+                ttl,
+                compressed,
+            };
+            entries.insert(key, page).await;
         }
     }
 
@@ -122,8 +137,8 @@ pub async fn serve_cached_pages(
     let Some(key) = key else {
         return next.run(request).await;
     };
-    if let Some(html) = pages.get(&key).await {
-        return hit(html);
+    if let Some(page) = pages.get(&key).await {
+        return hit(&page, Encoding::for_request(request.headers())).await;
     }
     let response = next.run(request).await;
     let Some(&Cacheable(ttl)) = response.extensions().get::<Cacheable>() else {
@@ -174,14 +189,34 @@ fn has_cookie(request: &Request, name: &str) -> bool {
         })
 }
 
-/// A kept page, with the headers [`crate::page::Page::render`] gives it.
-fn hit(html: Bytes) -> Response {
-    (
-        [
-            (header::VARY, HeaderValue::from_static(VARY_HTMX)),
-            (X_CACHE, HeaderValue::from_static("hit")),
-        ],
-        Html(html),
-    )
-        .into_response()
+/// A kept page, in `encoding` when it has a copy in it, with the headers a rendered page gets
+/// from [`crate::page::Page::render`] and the compression layer.
+async fn hit(page: &CachedPage, encoding: Option<Encoding>) -> Response {
+    let compressed = match encoding {
+        Some(encoding) => page
+            .compressed
+            .get(encoding, &page.html)
+            .await
+            .map(|body| (encoding, body)),
+        None => None,
+    };
+    let mut response = match compressed {
+        Some((encoding, body)) => {
+            // The compression layer leaves a response with an encoding as it is.
+            let mut response = Html(body).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, encoding.header_value());
+            response
+        }
+        None => Html(page.html.clone()).into_response(),
+    };
+    let headers = response.headers_mut();
+    headers.append(header::VARY, HeaderValue::from_static(VARY_HTMX));
+    headers.append(
+        header::VARY,
+        HeaderValue::from_static(header::ACCEPT_ENCODING.as_str()),
+    );
+    headers.insert(X_CACHE, HeaderValue::from_static("hit"));
+    response
 }

@@ -1,8 +1,10 @@
 //! The page cache: pages that opted in are rendered once and then served as they were to visitors
 //! without a session, one entry per address and kind of answer, until their time to live; never to
-//! or from a visitor with a session, never an error or a page that starts a session.
+//! or from a visitor with a session, never an error or a page that starts a session. Kept pages
+//! are served compressed as each visitor asks, from copies compressed once.
 
 use std::{
+    io::Read as _,
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -11,7 +13,7 @@ use std::{
 };
 
 use axum::{
-    http::{Method, StatusCode},
+    http::{Method, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use axum_extra::routing::TypedPath;
@@ -224,4 +226,124 @@ async fn page_caching_can_be_turned_off() {
 
     second.assert_status_ok();
     assert!(!was_kept(&second));
+}
+
+/// What clients send in `Accept-Encoding`, and the `Content-Encoding` each must get back.
+const ASKED: &[(Option<&str>, Option<&str>)] = &[
+    // Chromium, Firefox and Safari.
+    (Some("gzip, deflate, br, zstd"), Some("br")),
+    (Some("gzip, deflate, br"), Some("br")),
+    (None, None),
+    (Some("gzip"), Some("gzip")),
+    (Some("br;q=0.5, gzip"), Some("gzip")),
+    (Some("deflate"), None),
+    (Some("identity"), None),
+    (Some("br"), Some("br")),
+];
+
+async fn get_asking(app: &TestApp, accept_encoding: Option<&str>) -> TestResponse {
+    let request = app.server.get(&paths::Home.to_string());
+    match accept_encoding {
+        Some(encodings) => request.add_header(header::ACCEPT_ENCODING, encodings).await,
+        None => request.await,
+    }
+}
+
+/// The body of `response`, decompressed as its `Content-Encoding` says.
+fn decompressed(response: &TestResponse) -> Vec<u8> {
+    let body = response.as_bytes();
+    let mut page = Vec::new();
+    match response.maybe_header(header::CONTENT_ENCODING) {
+        None => page.extend_from_slice(body),
+        Some(encoding) if encoding == "br" => {
+            brotli::Decompressor::new(&body[..], 4096)
+                .read_to_end(&mut page)
+                .expect("valid brotli");
+        }
+        Some(encoding) if encoding == "gzip" => {
+            flate2::read::GzDecoder::new(&body[..])
+                .read_to_end(&mut page)
+                .expect("valid gzip");
+        }
+        Some(other) => panic!("an encoding nobody asked for: {other:?}"),
+    }
+    page
+}
+
+fn varies_on(response: &TestResponse, name: &str) -> bool {
+    response
+        .iter_headers_by_name(header::VARY)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|item| item.trim().eq_ignore_ascii_case(name))
+}
+
+#[tokio::test]
+async fn a_kept_page_is_served_in_the_encoding_each_visitor_asks_for_and_decompresses_whole() {
+    let app = TestApp::spawn().await;
+    let rendered = app.get(paths::Home).await;
+    rendered.assert_status_ok();
+    assert!(!was_kept(&rendered));
+    let page = rendered.as_bytes().to_vec();
+
+    // Twice through the list, in turns: the copies are made on first demand, then served as kept,
+    // and one visitor's encoding never reaches the next.
+    for round in 0..2 {
+        for &(asked, expected) in ASKED {
+            let response = get_asking(&app, asked).await;
+
+            response.assert_status_ok();
+            assert!(was_kept(&response), "{asked:?}, round {round}");
+            let encoding = response.maybe_header(header::CONTENT_ENCODING);
+            assert_eq!(
+                encoding.as_ref().map(|value| value.to_str().unwrap()),
+                expected,
+                "{asked:?}, round {round}"
+            );
+            assert_eq!(decompressed(&response), page, "{asked:?}, round {round}");
+            assert!(varies_on(&response, "accept-encoding"), "{asked:?}");
+            assert!(varies_on(&response, "hx-request"), "{asked:?}");
+            assert_eq!(
+                response.header(header::CONTENT_TYPE),
+                rendered.header(header::CONTENT_TYPE)
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_rendered_page_says_it_varies_by_encoding_and_decompresses_whole() {
+    let app = TestApp::spawn_with(|config| config.cache.page_capacity_mb = 0).await;
+    let page = app.get(paths::Home).await.as_bytes().to_vec();
+
+    for &(asked, _) in ASKED {
+        let response = get_asking(&app, asked).await;
+
+        response.assert_status_ok();
+        assert!(!was_kept(&response));
+        assert_eq!(decompressed(&response), page, "{asked:?}");
+        assert!(varies_on(&response, "accept-encoding"), "{asked:?}");
+        assert!(varies_on(&response, "hx-request"), "{asked:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_fragment_and_a_document_keep_their_own_compressed_copies() {
+    let app = TestApp::spawn().await;
+    let fragment = |app: &TestApp| {
+        app.server
+            .get(&paths::Home.to_string())
+            .add_header("hx-request", "true")
+            .add_header(header::ACCEPT_ENCODING, "br")
+    };
+    let document = app.get(paths::Home).await.as_bytes().to_vec();
+    let part = fragment(&app).await.as_bytes().to_vec();
+    assert_ne!(document, part);
+
+    let kept_document = get_asking(&app, Some("br")).await;
+    let kept_fragment = fragment(&app).await;
+
+    assert!(was_kept(&kept_document) && was_kept(&kept_fragment));
+    assert_eq!(decompressed(&kept_document), document);
+    assert_eq!(decompressed(&kept_fragment), part);
 }
