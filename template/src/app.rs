@@ -28,11 +28,9 @@ use crate::{
     db::{self, Backend, Migrations},
     mail::{Email, Mailer},
     rate_limit::RateLimits,
+    session::{self, DbSessionStore},
 {%- if tasks %}
-    session,
     tasks::{self, Tasks},
-{%- else %}
-    session,
 {%- endif %}
 {%- if uploads %}
     uploads::Storage,
@@ -57,6 +55,8 @@ pub struct App {
     pub migrations: Migrations,
     /// Signs session cookies; derived from `secret_key`.
     pub session_key: Key,
+    /// The sessions: in the database, the recent ones also in memory.
+    pub sessions: DbSessionStore,
 {%- if auth %}
     /// Hashes and verifies passwords, a few at a time.
     pub passwords: Passwords,
@@ -183,6 +183,7 @@ impl Services {
                 .await
                 .context("could not apply the database migrations")?;
         }
+        let sessions = session::store_for(&config, db.clone());
         let migrations = Migrations::default();
         match migrations.pending(&db).await {
             Ok(pending) if pending.is_empty() => {}
@@ -229,6 +230,7 @@ impl Services {
                 backend,
                 migrations,
                 session_key,
+                sessions,
 {%- if auth %}
                 passwords,
 {%- endif %}

@@ -201,6 +201,9 @@ pub struct SessionConfig {
     /// A session expires this many days after it last changed (a flash message…){% if auth %}; a signed-in
     /// one lives as "remember me" says (`crate::auth::session`){% endif %}.
     pub expiry_days: i64,
+    /// How long an instance keeps a session it read or wrote in memory: how soon, at most, a
+    /// session ended on another instance is refused here (see `crate::session::store`).
+    pub cache_seconds: u64,
 {%- unless tasks %}
     /// How often expired sessions are deleted from the database.
     pub cleanup_interval_secs: u64,
@@ -382,6 +385,11 @@ impl Config {
             (
                 self.session.expiry_days > 0,
                 "session.expiry_days must be above 0",
+            ),
+            (
+                self.session.cache_seconds <= 300,
+                "session.cache_seconds must be at most 300: it bounds how long a session signed \
+                 out elsewhere still works",
             ),
 {%- if tasks %}
             (

@@ -1,5 +1,6 @@
 //! Middleware shared by the route groups (the order they run in is in [`crate::routes`]).
 
+mod compression;
 mod error_pages;
 mod security_headers;
 
@@ -14,6 +15,7 @@ use tower::util::MapRequestLayer;
 use tracing::Span;
 
 pub use self::{
+    compression::compression,
     error_pages::error_pages,
     security_headers::{CONTENT_SECURITY_POLICY, security_headers},
 };

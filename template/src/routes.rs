@@ -52,7 +52,6 @@ use axum_messages::MessagesManagerLayer;
 use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    compression::CompressionLayer,
     csrf::CsrfLayer,
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -122,7 +121,7 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
 {%- endif %}
         .layer(session::layer(
             &state.config,
-            state.db.clone(),
+            state.sessions.clone(),
             state.session_key.clone(),
         ))
         // Before any of it: pages kept for visitors without a session.
@@ -150,10 +149,7 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(middleware::security_headers(state.config.server.hsts))
-                // gzip only: static files come pre-compressed with brotli (src/assets.rs), and on a
-                // page of a few kilobytes brotli saved 3% more than gzip at two thirds of its
-                // throughput (measured on the home page with wrk).
-                .layer(CompressionLayer::new())
+                .layer(middleware::compression())
                 .layer(from_fn_with_state(
                     Arc::new(state.config.clone()),
                     middleware::error_pages,

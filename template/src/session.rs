@@ -4,7 +4,9 @@
 //!   `secret_key`; in production also `Secure` and named with the `__Host-` prefix (which browsers
 //!   only accept over HTTPS, from the same host, for the whole site).
 //! - A session expires `session.expiry_days` after it last changed, as in Django: reading pages
-//!   does not write to the database.
+//!   does not write to the database. Each instance keeps the sessions it has just used in memory
+//!   for `session.cache_seconds`: reading pages does not read the database either (see
+//!   [`store`]).
 //! - A visitor gets a session (and a row) only once something is stored in it, such as a flash
 //!   message; reading pages costs nothing.
 {%- if tasks %}
@@ -18,9 +20,9 @@
 
 pub mod entity;
 pub mod store;
-{% unless tasks %}
+
 use std::time::Duration;
-{% endunless %}
+
 use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret as _;
 {%- unless tasks %}
@@ -63,10 +65,15 @@ pub fn cookie_name(config: &Config) -> &'static str {
     }
 }
 
-/// The session layer, as configured.
-pub fn layer(config: &Config, db: DatabaseConnection, key: Key) -> SessionLayer {
+/// The store of the app's sessions: in the database, and for `session.cache_seconds` in memory.
+pub fn store_for(config: &Config, db: DatabaseConnection) -> DbSessionStore {
+    DbSessionStore::remembering(db, Duration::from_secs(config.session.cache_seconds))
+}
+
+/// The session layer, as configured, on `store` (one per app, shared by its routers).
+pub fn layer(config: &Config, store: DbSessionStore, key: Key) -> SessionLayer {
     let secure = config.session.secure_cookie;
-    SessionManagerLayer::new(DbSessionStore::new(db))
+    SessionManagerLayer::new(store)
         .with_name(cookie_name(config))
         .with_secure(secure)
         .with_http_only(true)

@@ -13,14 +13,26 @@ pub mod components;
 pub mod layout;
 pub mod pages;
 
-use leptos::prelude::{IntoView, Owner, RenderHtml};
+use leptos::{
+    prelude::{IntoView, Owner, RenderHtml},
+    tachys::view::Position,
+};
+
+/// Room for a whole page from the start: growing the buffer as leptos writes costs more than
+/// writing (leptos's own estimate is a fraction of a real page).
+const PAGE_BYTES: usize = 16 * 1024;
 
 /// Renders a view to an HTML string.
 ///
 /// Rendering happens inside a fresh reactive [`Owner`], which components need for context and
 /// signals; it is cheap and dropped when the string is done.
 pub fn render(view: impl IntoView + 'static) -> String {
-    let html = Owner::new().with(move || view.into_view().to_html());
+    let html = Owner::new().with(move || {
+        let view = view.into_view();
+        let mut html = String::with_capacity(view.html_len().max(PAGE_BYTES));
+        view.to_html_with_buf(&mut html, &mut Position::FirstChild, true, false, vec![]);
+        html
+    });
     without_hydration_markers(html)
 }
 
@@ -34,5 +46,10 @@ fn without_hydration_markers(html: String) -> String {
     if !html.contains(MARKER) {
         return html;
     }
-    html.replace(MARKER, "")
+    // One allocation of the right size (`str::replace` grows its result as it goes).
+    let mut without = String::with_capacity(html.len());
+    for piece in html.split(MARKER) {
+        without.push_str(piece);
+    }
+    without
 }

@@ -10,6 +10,7 @@ use super::{ROUNDS, median, wrk};
 use crate::app::{
     app::Services,
     models::user::{self, NewUser},
+    paths,
 };
 
 const STORM_PER_SECOND: u64 = 50;
@@ -18,25 +19,45 @@ const LATENCY_DURATION: &str = "10s";
 /// The target: the home page's p99 under the storm, in milliseconds.
 const STORM_P99_TARGET_MS: f64 = 50.0;
 
-/// Home page p99 latency without and with 50 failing sign-ins a second, in alternating rounds.
-pub async fn run(services: &Services, address: SocketAddr) -> anyhow::Result<()> {
+/// The account the storm guesses the password of, and the signed-in page's bench signs in to.
+const EMAIL: &str = "storm@example.com";
+const PASSWORD: &str = "the right password";
+
+/// Creates the account, hashing its password as production does.
+pub async fn create_account(services: &Services) -> anyhow::Result<()> {
     let app = services.state();
-    let email = "storm@example.com";
-    let password_hash = app
-        .passwords
-        .hash(&SecretString::from("the right password"))
-        .await?;
+    let password_hash = app.passwords.hash(&SecretString::from(PASSWORD)).await?;
     user::create(
         &app.db,
         NewUser {
-            email: email.to_owned(),
+            email: EMAIL.to_owned(),
             password_hash,
             is_admin: false,
             verified: true,
         },
     )
     .await?;
-    let form = storm::SignInForm::fetch(address, email).await?;
+    Ok(())
+}
+
+/// Signs in to the account through the sign-in form, as a browser does: the `Cookie` header it
+/// then sends, checked to open the home page as signed in (with the sign-out button).
+pub async fn signed_in_cookie(address: SocketAddr) -> anyhow::Result<String> {
+    let cookie = storm::SignInForm::fetch(address, EMAIL, PASSWORD)
+        .await?
+        .sign_in(address)
+        .await?;
+    let home = storm::get(address, "/", &cookie).await?;
+    anyhow::ensure!(
+        home.contains(&format!(r#"action="{}""#, paths::SignOut)),
+        "the home page with the session's cookie is not signed in"
+    );
+    Ok(cookie)
+}
+
+/// Home page p99 latency without and with 50 failing sign-ins a second, in alternating rounds.
+pub async fn run(address: SocketAddr) -> anyhow::Result<()> {
+    let form = storm::SignInForm::fetch(address, EMAIL, "not the right password").await?;
 
     println!(
         "\nlogin storm: home page latency, wrk, {LATENCY_CONNECTIONS} connections, \
@@ -80,7 +101,7 @@ pub async fn run(services: &Services, address: SocketAddr) -> anyhow::Result<()>
 /// Runs wrk with `--latency` against the home page and reads its 99th percentile, in ms.
 fn home_p99_ms(address: SocketAddr) -> anyhow::Result<f64> {
     let report = wrk(
-        address,
+        &format!("http://{address}/"),
         &[
             "-c",
             LATENCY_CONNECTIONS,
@@ -148,7 +169,11 @@ mod storm {
     }
 
     impl SignInForm {
-        pub async fn fetch(address: SocketAddr, email: &str) -> anyhow::Result<Self> {
+        pub async fn fetch(
+            address: SocketAddr,
+            email: &str,
+            password: &str,
+        ) -> anyhow::Result<Self> {
             let response = client()
                 .request(Request::get(format!("http://{address}/login")).body(Full::default())?)
                 .await?;
@@ -169,10 +194,54 @@ mod storm {
             let body = form_urlencoded::Serializer::new(String::new())
                 .append_pair("csrf_token", token)
                 .append_pair("email", email)
-                .append_pair("password", "not the right password")
+                .append_pair("password", password)
                 .finish();
             Ok(Self { cookie, body })
         }
+
+        /// Sends the form, which must sign in: the new session's `Cookie` header.
+        pub async fn sign_in(&self, address: SocketAddr) -> anyhow::Result<String> {
+            let response = client().request(self.request(address)?).await?;
+            anyhow::ensure!(
+                response.status().is_redirection(),
+                "signing in answered {}",
+                response.status()
+            );
+            // The new session's cookie, and the form token's beside it.
+            let cookies: Vec<&str> = response
+                .headers()
+                .get_all(header::SET_COOKIE)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .filter_map(|value| value.split(';').next())
+                .collect();
+            anyhow::ensure!(
+                cookies.iter().any(|cookie| cookie.starts_with("session=")),
+                "signing in set no session cookie: {cookies:?}"
+            );
+            Ok(cookies.join("; "))
+        }
+
+        fn request(&self, address: SocketAddr) -> anyhow::Result<Request<Full<Bytes>>> {
+            Ok(Request::post(format!("http://{address}/login"))
+                .header(header::COOKIE, &self.cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Full::new(Bytes::from(self.body.clone())))?)
+        }
+    }
+
+    /// The body of the page at `path`, asked with `cookie`.
+    pub async fn get(address: SocketAddr, path: &str, cookie: &str) -> anyhow::Result<String> {
+        let request = Request::get(format!("http://{address}{path}"))
+            .header(header::COOKIE, cookie)
+            .body(Full::default())?;
+        let body = client()
+            .request(request)
+            .await?
+            .into_body()
+            .collect()
+            .await?;
+        Ok(String::from_utf8_lossy(&body.to_bytes()).into_owned())
     }
 
     #[derive(Debug, Default)]
@@ -263,11 +332,7 @@ mod storm {
         address: SocketAddr,
         form: &SignInForm,
     ) -> anyhow::Result<u16> {
-        let request = Request::post(format!("http://{address}/login"))
-            .header(header::COOKIE, &form.cookie)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Full::new(Bytes::from(form.body.clone())))?;
-        let response = client.request(request).await?;
+        let response = client.request(form.request(address)?).await?;
         let status = response.status().as_u16();
         response.into_body().collect().await?;
         Ok(status)

@@ -5,16 +5,20 @@
 //!
 //! - "cached page": the app as configured. The home page is kept by the page cache for visitors
 //!   without a session (`src/cache/pages.rs`), as `wrk` is: every middleware, no rendering.
-//! - "rendered page": the same app with the page cache off (`cache.page_capacity_mb = 0`), as for
-//!   a signed-in visitor: every middleware, and the page rendered for each request.
+//! - "rendered page": the same app with the page cache off (`cache.page_capacity_mb = 0`): every
+//!   middleware, and the page rendered for each request.
 //!
 //! Each is loaded twice: as `wrk` asks by default (no compression), and as a browser asks
 //! (Chromium's `Accept-Encoding: gzip, deflate, br, zstd`). A browser gets the cached page from
 //! the copy the page cache compressed once, and the rendered page compressed for each request;
 //! the bare handler then serves the cached page's compressed bytes as they are.
 //!
+//! Then, as a browser asks:{% if auth %} the home page for a signed-in visitor (its session from memory, its
+//! user from the database), and{% endif %} the stylesheet, which the build compressed (`src/assets.rs`).
+//!
 //! Logging is off for all: a log line per request would measure the terminal.
 //!
+//! `just bench encodings` times each encoding and level on the home page (see `encodings.rs`).
 //! `just bench release` measures the release binary instead: size, start time, memory (see
 //! `release.rs`).
 {%- if tasks %}
@@ -50,6 +54,7 @@ use ::{{crate_name}} as app;
 {%- endif %}
 use app::{
     app::Services,
+    assets,
     config::{Config, Environment},
     routes,
 };
@@ -57,6 +62,7 @@ use app::{
 
 mod login_storm;
 {%- endif %}
+mod encodings;
 mod release;
 {%- if tasks %}
 mod tasks;
@@ -75,18 +81,23 @@ async fn main() -> anyhow::Result<()> {
     let what = std::env::args().nth(1);
     match what.as_deref() {
         None | Some("pages") => pages().await,
+        Some("encodings") => encodings().await,
         Some("release") => release::run().await,
 {%- if tasks %}
         Some("tasks") => tasks::run().await,
-        Some(other) => bail!("no bench named {other}: `pages` (the default), `release` or `tasks`"),
+        Some(other) => bail!(
+            "no bench named {other}: `pages` (the default), `encodings`, `release` or `tasks`"
+        ),
 {%- else %}
-        Some(other) => bail!("no bench named {other}: `pages` (the default) or `release`"),
+        Some(other) => {
+            bail!("no bench named {other}: `pages` (the default), `encodings` or `release`")
+        }
 {%- endif %}
     }
 }
 
-/// The home page through the whole stack, cached and rendered, against bare axum{% if auth %}; then the
-/// login storm{% endif %}.
+/// The home page through the whole stack, cached and rendered{% if auth %} (and signed in){% endif %}, and a static
+/// file, against bare axum{% if auth %}; then the login storm{% endif %}.
 async fn pages() -> anyhow::Result<()> {
     let folder = tempfile::tempdir()?;
     let with_page_cache = Services::start(config(folder.path(), "cached.db")?).await?;
@@ -117,42 +128,74 @@ async fn pages() -> anyhow::Result<()> {
     let cached_server = spawn(cached_app).await?;
     let rendered_server = spawn(rendered_app).await?;
     let bare_server = spawn(bare).await?;
+    let stylesheet = assets::url("/css/app.css");
+{%- if auth %}
+    login_storm::create_account(&without_page_cache).await?;
+    let cookie = login_storm::signed_in_cookie(rendered_server).await?;
+    let signed_in = format!("Cookie: {cookie}");
+{%- endif %}
     let loads = [
-        ("cached", cached_server, None),
-        ("rendered", rendered_server, None),
-        ("bare axum", bare_server, None),
-        ("cached, br", cached_server, Some(BROWSER)),
-        ("rendered, gzip", rendered_server, Some(BROWSER)),
-        ("bare axum, br", bare_server, Some(BROWSER)),
+        Load::new("cached", cached_server, "/"),
+        Load::new("rendered", rendered_server, "/"),
+        Load::new("bare axum", bare_server, "/"),
+        Load::new("cached", cached_server, "/").like_a_browser(),
+        Load::new("rendered", rendered_server, "/").like_a_browser(),
+{%- if auth %}
+        Load::new("signed in", rendered_server, "/")
+            .like_a_browser()
+            .with_header(&signed_in),
+{%- endif %}
+        Load::new("stylesheet", cached_server, &stylesheet).like_a_browser(),
+        Load::new("bare axum", bare_server, "/").like_a_browser(),
     ];
     println!(
         "wrk, {CONNECTIONS} connections, {DURATION} per run, {ROUNDS} rounds; requests/s, without \
-         compression and as a browser asks (the encoding it gets):\n"
+         compression and as a browser asks ({BROWSER}):\n"
     );
-    print!("round");
-    for (name, ..) in &loads {
-        print!(" {name:>16}");
+    print!("round ");
+    for load in &loads {
+        print!(" {:>14}", load.name);
+    }
+    print!("\n      ");
+    for load in &loads {
+        print!(" {:>14}", if load.browser { "as a browser" } else { "" });
     }
     println!();
     let mut runs = vec![Vec::new(); loads.len()];
     for round in 1..=ROUNDS {
-        print!("{round:>5}");
-        for ((_, address, encodings), run) in loads.iter().zip(&mut runs) {
-            let requests = requests_per_second(*address, *encodings)?;
+        print!("{round:>5} ");
+        for (load, run) in loads.iter().zip(&mut runs) {
+            let requests = load.requests_per_second()?;
             run.push(requests);
-            print!(" {requests:>16.0}");
+            print!(" {requests:>14.0}");
         }
         println!();
     }
     let medians: Vec<f64> = runs.iter_mut().map(|run| median(run)).collect();
     print!("median");
     for requests in &medians {
-        print!(" {requests:>16.0}");
+        print!(" {requests:>14.0}");
     }
     println!("\n");
-    let [cached, rendered, bare, cached_br, rendered_gzip, bare_br] = medians[..] else {
-        unreachable!("six loads");
+    // The median of the load named `name`, as a browser asks or not.
+    let median_of = |name: &str, browser: bool| {
+        loads
+            .iter()
+            .zip(&medians)
+            .find(|(load, _)| load.name == name && load.browser == browser)
+            .map(|(_, requests)| *requests)
+            .expect("a load of that name")
     };
+    let (cached, rendered, bare) = (
+        median_of("cached", false),
+        median_of("rendered", false),
+        median_of("bare axum", false),
+    );
+    let (cached_br, rendered_br, bare_br) = (
+        median_of("cached", true),
+        median_of("rendered", true),
+        median_of("bare axum", true),
+    );
     println!("ratio cached page / bare axum: {:.2}", cached / bare);
     println!("ratio rendered page / bare axum: {:.2}", rendered / bare);
     println!(
@@ -162,16 +205,76 @@ async fn pages() -> anyhow::Result<()> {
     println!(
         "ratio rendered page, as a browser asks / bare axum serving the cached page's compressed \
          bytes: {:.2}",
-        rendered_gzip / bare_br
+        rendered_br / bare_br
     );
 {%- if auth %}
+    println!(
+        "ratio signed-in page / the same page rendered for a visitor without a session, as a \
+         browser asks: {:.2}",
+        median_of("signed in", true) / rendered_br
+    );
 
-    login_storm::run(&without_page_cache, rendered_server).await?;
+    login_storm::run(rendered_server).await?;
 {%- endif %}
 
     without_page_cache.stop().await;
     with_page_cache.stop().await;
     Ok(())
+}
+
+/// One column of the table: wrk's load on one URL.
+struct Load {
+    name: &'static str,
+    address: SocketAddr,
+    path: String,
+    /// Sent as a browser: `Accept-Encoding` as Chromium sends it.
+    browser: bool,
+    headers: Vec<String>,
+}
+
+impl Load {
+    fn new(name: &'static str, address: SocketAddr, path: &str) -> Self {
+        Self {
+            name,
+            address,
+            path: path.to_owned(),
+            browser: false,
+            headers: Vec::new(),
+        }
+    }
+
+    fn like_a_browser(mut self) -> Self {
+        self.browser = true;
+        self.with_header(&format!("Accept-Encoding: {BROWSER}"))
+    }
+
+    fn with_header(mut self, header: &str) -> Self {
+        self.headers.push(header.to_owned());
+        self
+    }
+
+    /// Runs wrk and reads its "Requests/sec:" line.
+    fn requests_per_second(&self) -> anyhow::Result<f64> {
+        let mut args = vec!["-c", CONNECTIONS, "-d", DURATION];
+        for header in &self.headers {
+            args.extend(["-H", header.as_str()]);
+        }
+        let report = wrk(&format!("http://{}{}", self.address, self.path), &args)?;
+        report
+            .lines()
+            .find_map(|line| line.strip_prefix("Requests/sec:"))
+            .and_then(|value| value.trim().parse().ok())
+            .with_context(|| format!("no Requests/sec in wrk's report:\n{report}"))
+    }
+}
+
+/// The cost and gain of each encoding, on the home page as the app renders it.
+async fn encodings() -> anyhow::Result<()> {
+    let folder = tempfile::tempdir()?;
+    let services = Services::start(config(folder.path(), "encodings.db")?).await?;
+    let page = home_page(&routes::router(services.state()), None).await?;
+    services.stop().await;
+    tokio::task::block_in_place(|| encodings::run(&page))
 }
 
 /// The test configuration, on a database of its own in `folder`{% if auth %}; passwords hashed as in
@@ -219,28 +322,13 @@ async fn spawn(router: Router) -> anyhow::Result<SocketAddr> {
     Ok(address)
 }
 
-/// Runs wrk against `address` and reads its "Requests/sec:" line.
-fn requests_per_second(address: SocketAddr, accept_encoding: Option<&str>) -> anyhow::Result<f64> {
-    let header = accept_encoding.map(|encodings| format!("Accept-Encoding: {encodings}"));
-    let mut args = vec!["-c", CONNECTIONS, "-d", DURATION];
-    if let Some(header) = &header {
-        args.extend(["-H", header.as_str()]);
-    }
-    let report = wrk(address, &args)?;
-    report
-        .lines()
-        .find_map(|line| line.strip_prefix("Requests/sec:"))
-        .and_then(|value| value.trim().parse().ok())
-        .with_context(|| format!("no Requests/sec in wrk's report:\n{report}"))
-}
-
-/// Runs wrk, one thread, with `args` against the home page at `address`; its report, or an error
-/// if any request failed.
-fn wrk(address: SocketAddr, args: &[&str]) -> anyhow::Result<String> {
+/// Runs wrk, one thread, with `args` against `url`; its report, or an error if any request
+/// failed.
+fn wrk(url: &str, args: &[&str]) -> anyhow::Result<String> {
     let output = Command::new("wrk")
         .arg("-t1")
         .args(args)
-        .arg(format!("http://{address}/"))
+        .arg(url)
         .output()
         .context("could not run wrk: install it (apt-get install wrk, brew install wrk)")?;
     let report = String::from_utf8_lossy(&output.stdout).into_owned();

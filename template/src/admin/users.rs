@@ -110,7 +110,7 @@ async fn update(
 
 /// Ends every session of the user and voids the links sent to them by email.
 async fn sign_out(app: &AppState, id: i64) -> Result<(), AppError> {
-    auth_session::revoke_all(&app.db, id, None).await?;
+    auth_session::revoke_all(&app.db, &app.sessions, id, None).await?;
     tokens::revoke_all(&app.db, id).await?;
     Ok(())
 }

@@ -33,7 +33,10 @@ use tower_sessions::{Expiry, Session};
 use crate::{
     error::AppError,
     models::user,
-    session::entity::{Column as SessionColumn, Entity as Sessions},
+    session::{
+        DbSessionStore,
+        entity::{Column as SessionColumn, Entity as Sessions},
+    },
 };
 
 const USER_ID: &str = "auth.user_id";
@@ -103,9 +106,13 @@ pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     Ok(session.flush().await?)
 }
 
-/// Ends every session of the user but `keep` (the one making the change, if any).
+/// Ends every session of the user but `keep` (the one making the change, if any), on this
+/// instance at once (`sessions` forgets what it kept in memory) and on the others within
+/// `session.cache_seconds`. A change of password or a disabled account is refused everywhere
+/// at once anyway: every request checks the user's row.
 pub async fn revoke_all(
     db: &impl ConnectionTrait,
+    sessions: &DbSessionStore,
     user_id: i64,
     keep: Option<&Session>,
 ) -> Result<(), DbErr> {
@@ -114,6 +121,7 @@ pub async fn revoke_all(
         delete = delete.filter(SessionColumn::Id.ne(id.to_string()));
     }
     delete.exec(db).await?;
+    sessions.forget_all();
     Ok(())
 }
 

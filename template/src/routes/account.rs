@@ -161,7 +161,7 @@ async fn change_password(
     let updated = changed.update(&app.db).await?;
     tokens::revoke_all(&app.db, updated.id).await?;
     // Every other device is signed out; this one stays signed in.
-    auth_session::revoke_all(&app.db, updated.id, Some(&session)).await?;
+    auth_session::revoke_all(&app.db, &app.sessions, updated.id, Some(&session)).await?;
     auth_session::refresh_fingerprint(&session, &updated).await?;
     messages.success("Your password is changed. Other devices were signed out.");
     Ok(htmx::redirect(page.hx(), paths::Account))

@@ -595,7 +595,7 @@ async fn reset_password(
     let user = changed.update(&app.db).await?;
     tokens::revoke_all(&app.db, user.id).await?;
     // Whoever knew the old password is signed out everywhere.
-    auth_session::revoke_all(&app.db, user.id, None).await?;
+    auth_session::revoke_all(&app.db, &app.sessions, user.id, None).await?;
     messages.success("Your password is changed. Sign in with the new one.");
     Ok(htmx::redirect(page.hx(), paths::SignIn))
 }

@@ -232,6 +232,39 @@ async fn signing_in_gives_a_new_session_id_and_form_token_and_signing_out_delete
 }
 
 #[tokio::test]
+async fn a_session_signed_out_on_one_instance_is_refused_by_another_within_cache_seconds() {
+    // Two instances on one database (Postgres, in an app on Postgres), each keeping the sessions
+    // it has just seen in memory for a second (`session.cache_seconds`; ten by default).
+    let app = TestApp::spawn_with(|config| config.session.cache_seconds = 1).await;
+    let other_instance = app.another_instance().await;
+    app.create_user("io@example.com", PASSWORD, false).await;
+    let signed_in = app.sign_in("io@example.com", PASSWORD).await;
+    let cookie = session_cookie(&signed_in).expect("a session cookie");
+    let cookie = cookie.split(';').next().expect("name=value").to_owned();
+    let account_on_the_other = || {
+        other_instance
+            .server
+            .get(&paths::Account.to_string())
+            .add_header(header::COOKIE, cookie.as_str())
+    };
+    // The other instance takes the session (and now keeps it in memory).
+    account_on_the_other().await.assert_status_ok();
+
+    let token = app.form_token(paths::Account).await;
+    app.post_with_token(paths::SignOut, &token, &[]).await;
+    app.get(&paths::Account.to_string())
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+
+    // The other instance may still take it for the bound, and refuses it after.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    account_on_the_other()
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    other_instance.stop().await;
+}
+
+#[tokio::test]
 async fn remember_me_keeps_the_cookie_after_the_browser_closes() {
     let app = TestApp::spawn().await;
     app.create_user("fa@example.com", PASSWORD, false).await;

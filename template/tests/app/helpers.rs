@@ -137,6 +137,30 @@ impl TestApp {
     }
 {%- endif %}
 
+    /// A second instance of the app, as a deployment with several runs them: the same
+    /// configuration and database, but services of its own (what it keeps in memory, its
+    /// workers) and a browser of its own.
+    pub async fn another_instance(&self) -> Self {
+        let services = Services::start(self.state.config.clone())
+            .await
+            .expect("a second instance starts");
+        let state = services.state();
+        let server = TestServer::builder()
+            .save_cookies()
+            .mock_transport()
+            .build(with_test_peers(routes::router(state.clone())));
+        Self {
+            server,
+            state,
+            mail: self.mail.clone(),
+            services: Some(services),
+            database: None,
+{%- if uploads %}
+            _uploads: None,
+{%- endif %}
+        }
+    }
+
     fn client_with(&self, builder: TestServerBuilder) -> Self {
         let server = builder
             .save_cookies()

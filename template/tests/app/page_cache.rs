@@ -228,17 +228,20 @@ async fn page_caching_can_be_turned_off() {
     assert!(!was_kept(&second));
 }
 
-/// What clients send in `Accept-Encoding`, and the `Content-Encoding` each must get back.
-const ASKED: &[(Option<&str>, Option<&str>)] = &[
-    // Chromium, Firefox and Safari.
-    (Some("gzip, deflate, br, zstd"), Some("br")),
-    (Some("gzip, deflate, br"), Some("br")),
-    (None, None),
-    (Some("gzip"), Some("gzip")),
-    (Some("br;q=0.5, gzip"), Some("gzip")),
-    (Some("deflate"), None),
-    (Some("identity"), None),
-    (Some("br"), Some("br")),
+/// What clients send in `Accept-Encoding`, and the `Content-Encoding` each must get back: for a
+/// kept page (compressed once, as small as can be), and for a page rendered for the request
+/// (compressed as it leaves, as cheaply as can be: `src/middleware/compression.rs`).
+const ASKED: &[(Option<&str>, Option<&str>, Option<&str>)] = &[
+    // Chromium and Firefox, then Safari.
+    (Some("gzip, deflate, br, zstd"), Some("br"), Some("zstd")),
+    (Some("gzip, deflate, br"), Some("br"), Some("gzip")),
+    (None, None, None),
+    (Some("gzip"), Some("gzip"), Some("gzip")),
+    (Some("br;q=0.5, gzip"), Some("gzip"), Some("gzip")),
+    (Some("zstd;q=0.5, gzip"), Some("gzip"), Some("gzip")),
+    (Some("deflate"), None, None),
+    (Some("identity"), None, None),
+    (Some("br"), Some("br"), None),
 ];
 
 async fn get_asking(app: &TestApp, accept_encoding: Option<&str>) -> TestResponse {
@@ -265,6 +268,11 @@ fn decompressed(response: &TestResponse) -> Vec<u8> {
                 .read_to_end(&mut page)
                 .expect("valid gzip");
         }
+        Some(encoding) if encoding == "zstd" => {
+            zstd::stream::read::Decoder::new(&body[..])
+                .and_then(|mut decoder| decoder.read_to_end(&mut page))
+                .expect("valid zstd");
+        }
         Some(other) => panic!("an encoding nobody asked for: {other:?}"),
     }
     page
@@ -289,7 +297,7 @@ async fn a_kept_page_is_served_in_the_encoding_each_visitor_asks_for_and_decompr
     // Twice through the list, in turns: the copies are made on first demand, then served as kept,
     // and one visitor's encoding never reaches the next.
     for round in 0..2 {
-        for &(asked, expected) in ASKED {
+        for &(asked, expected, _) in ASKED {
             let response = get_asking(&app, asked).await;
 
             response.assert_status_ok();
@@ -316,11 +324,17 @@ async fn a_rendered_page_says_it_varies_by_encoding_and_decompresses_whole() {
     let app = TestApp::spawn_with(|config| config.cache.page_capacity_mb = 0).await;
     let page = app.get(paths::Home).await.as_bytes().to_vec();
 
-    for &(asked, _) in ASKED {
+    for &(asked, _, expected) in ASKED {
         let response = get_asking(&app, asked).await;
 
         response.assert_status_ok();
         assert!(!was_kept(&response));
+        let encoding = response.maybe_header(header::CONTENT_ENCODING);
+        assert_eq!(
+            encoding.as_ref().map(|value| value.to_str().unwrap()),
+            expected,
+            "{asked:?}"
+        );
         assert_eq!(decompressed(&response), page, "{asked:?}");
         assert!(varies_on(&response, "accept-encoding"), "{asked:?}");
         assert!(varies_on(&response, "hx-request"), "{asked:?}");

@@ -1,6 +1,11 @@
 //! Sessions and flash messages: stored in the database, signed cookies, cleaned up when expired.
 
-use axum::response::{IntoResponse, Redirect, Response};
+use std::time::Duration as StdDuration;
+
+use axum::{
+    http::header,
+    response::{IntoResponse, Redirect, Response},
+};
 use axum_extra::routing::TypedPath;
 use axum_messages::Messages;
 use sea_orm::{EntityTrait as _, PaginatorTrait as _};
@@ -87,6 +92,32 @@ async fn a_flash_message_is_shown_to_its_own_browser_only() {
 
     assert!(select(&elsewhere, "[data-flash-level]").is_empty());
     assert_eq!(text_of(&here, "[data-flash-level=success]"), "Saved.");
+}
+
+#[tokio::test]
+async fn a_session_started_on_one_instance_is_read_by_another() {
+    let app = TestApp::spawn_with_routes(flash_routes()).await;
+    let other_instance = app.another_instance().await;
+
+    let flashed = app.server.get(&SetFlash.to_string()).await;
+    let cookie = flashed
+        .iter_headers_by_name(header::SET_COOKIE)
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("session="))
+        .and_then(|value| value.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let there = other_instance
+        .server
+        .get(&paths::About.to_string())
+        .add_header(header::COOKIE, cookie)
+        .await;
+
+    assert_eq!(
+        text_of(&html(&there), "[data-flash-level=success]"),
+        "Saved."
+    );
+    other_instance.stop().await;
 }
 
 #[tokio::test]
@@ -192,4 +223,53 @@ async fn expired_sessions_are_not_loaded_and_are_cleaned_up() {
 
     store.delete_expired().await.unwrap();
     assert_eq!(session_rows(&app).await, 1);
+}
+
+#[tokio::test]
+async fn a_session_kept_in_memory_is_never_written_back_once_ended_elsewhere() {
+    let app = TestApp::spawn().await;
+    let this_instance = DbSessionStore::remembering(app.db().clone(), StdDuration::from_secs(60));
+    let other_instance = DbSessionStore::remembering(app.db().clone(), StdDuration::from_secs(60));
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
+    };
+    this_instance.create(&mut record).await.unwrap();
+    assert!(other_instance.load(&record.id).await.unwrap().is_some());
+
+    // Signed out on this instance: gone here at once, and from the database.
+    this_instance.delete(&record.id).await.unwrap();
+    assert!(this_instance.load(&record.id).await.unwrap().is_none());
+    assert_eq!(session_rows(&app).await, 0);
+
+    // The other instance still holds it in memory, for its minute: a request there that changes it
+    // (a flash message) must not bring it back.
+    record
+        .data
+        .insert("flash".to_owned(), serde_json::json!("Saved."));
+    other_instance.save(&record).await.unwrap();
+    assert_eq!(session_rows(&app).await, 0, "the ended session came back");
+    assert!(
+        other_instance.load(&record.id).await.unwrap().is_none(),
+        "the instance that tried to save it forgets it"
+    );
+}
+
+#[tokio::test]
+async fn a_session_is_read_from_memory_for_cache_seconds_then_from_the_database_again() {
+    let app = TestApp::spawn().await;
+    let store = DbSessionStore::remembering(app.db().clone(), StdDuration::from_secs(1));
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
+    };
+    store.create(&mut record).await.unwrap();
+    // Ended by another instance (its row deleted): still known here, from memory…
+    Sessions::delete_many().exec(app.db()).await.unwrap();
+    assert!(store.load(&record.id).await.unwrap().is_some());
+    // …until the bound has passed.
+    tokio::time::sleep(StdDuration::from_millis(1100)).await;
+    assert!(store.load(&record.id).await.unwrap().is_none());
 }
