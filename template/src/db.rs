@@ -23,7 +23,8 @@ use std::{
 use anyhow::Context as _;
 use migration::{MigrationStatus, Migrator, MigratorTrait as _};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, SqlxSqliteConnector,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    Select, SqlxSqliteConnector,
     sqlx::{
         self, Connection as _,
         postgres::{PgConnectOptions, PgConnection},
@@ -64,6 +65,16 @@ impl Backend {
     }
 }
 
+/// The row a unique key finds, if any: `.one()` without its `LIMIT 1`, which sea-query binds as a
+/// parameter. SQLite (3.51 here) prepares a statement whose LIMIT is a parameter again each time
+/// it runs, a parse per query; a unique key needs no limit. For lookups on every request.
+pub async fn find_unique<E: EntityTrait>(
+    select: Select<E>,
+    db: &impl ConnectionTrait,
+) -> Result<Option<E::Model>, DbErr> {
+    Ok(select.all(db).await?.pop())
+}
+
 /// Opens the pool, creating the database first when `create_if_missing` is set.
 pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {
     let url = config.url.expose_secret();
@@ -84,6 +95,9 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnecti
         // Statements are not logged one by one; enable `sqlx=debug` in the log filter to see them.
         .sqlx_logging(false);
     if backend == Backend::Sqlite {
+        // A file on this machine: its connections cannot go stale, and pinging one before each
+        // query is a round trip to its thread.
+        options.test_before_acquire(false);
         let create = config.create_if_missing;
         options.map_sqlx_sqlite_opts(move |sqlite| {
             // Only ever adds creation: a URL with `?mode=rwc` creates the file either way.

@@ -6,6 +6,8 @@ use std::fmt;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, entity::prelude::*};
 use time::OffsetDateTime;
 
+use crate::db;
+
 // The classic entity form (a `Model` and a `Relation` enum) rather than `#[sea_orm::model]`,
 // which would also need the derived `Debug` that the hand-written one below replaces.
 #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
@@ -71,8 +73,9 @@ pub async fn find_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Opt
         .await
 }
 
+/// The user with this id: read on every signed-in request (see `db::find_unique`).
 pub async fn find_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<Model>, DbErr> {
-    Entity::find_by_id(id).one(db).await
+    db::find_unique(Entity::find_by_id(id), db).await
 }
 
 /// What a new user starts with.

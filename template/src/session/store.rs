@@ -143,12 +143,9 @@ impl SessionStore for DbSessionStore {
         {
             return Ok((record.expiry_date > now).then_some(record));
         }
-        let Some(found) = Sessions::find_by_id(id.to_string())
-            .filter(Column::ExpiresAt.gt(now.unix_timestamp()))
-            .one(&self.db)
-            .await
-            .map_err(backend)?
-        else {
+        let expires_later = Column::ExpiresAt.gt(now.unix_timestamp());
+        let live = Sessions::find_by_id(id.to_string()).filter(expires_later);
+        let Some(found) = db::find_unique(live, &self.db).await.map_err(backend)? else {
             return Ok(None);
         };
         let record: Record = serde_json::from_slice(&found.data)
