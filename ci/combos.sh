@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Tier 2: for each combination of ci/combos (or those named as arguments), generate the app and
-# run what its own CI would: `just audit` (CSS build, cargo fmt --check, cargo clippy -D warnings,
-# cargo test against the real database), then boot it (ci/boot.sh), send it hostile requests
+# Tier 2: for each combination of ci/combos (or those named as arguments), generate the app, run
+# its generators in three of them (ci/generators.sh), and run what its own CI would: `just audit`
+# (CSS build, cargo fmt --check, cargo clippy -D warnings, cargo test against the real database),
+# then boot it (ci/boot.sh), send it hostile requests
 # (ci/hostile.sh) and, for sqlite, check every page and email (ci/html.sh: Nu, axe).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -38,13 +39,9 @@ live_reload_works() {
         cargo test --quiet --features livereload --test app under_just_dev
 }
 
-# `just new-migration` writes a migration that compiles and registers it.
-new_migration_works() {
-    just new-migration add_ci_probe >/dev/null &&
-        ls migration/src/m*_add_ci_probe.rs >/dev/null &&
-        grep -q "_add_ci_probe::Migration" migration/src/lib.rs &&
-        cargo check --quiet -p migration
-}
+# The combinations whose apps also get generated code (ci/generators.sh) before their audit: one
+# per database, and one without accounts.
+WITH_GENERATORS=" sqlite postgres no-auth "
 
 # With the task queue: the kill test again, showing what it prints (how many of 1,000 tasks ran
 # twice after the worker was SIGKILLed), which `just audit` keeps quiet.
@@ -154,6 +151,7 @@ for name in "${selected[@]}"; do
     if step "$name: generate" generate "$destination" --name "$APP_NAME" $(defines "$settings") >/dev/null &&
         cd "$app" &&
         step "$name: npm ci" npm ci --no-audit --no-fund --loglevel=error &&
+        { [[ $WITH_GENERATORS != *" $name "* ]] || step "$name: just g (models, migrations, refusals)" "$ROOT/ci/generators.sh"; } &&
         step "$name: dependencies point one way (engines, module cycles)" python3 "$ROOT/ci/structure.py" "$app" &&
         step "$name: just audit (fmt, clippy, test)" just audit &&
         step "$name: Cargo.lock pins every dependency" lockfile_is_complete &&
@@ -164,8 +162,7 @@ for name in "${selected[@]}"; do
         step "$name: tasks survive a killed worker" durability_report &&
         { [ "$name" != sqlite ] || step "$name: every page and email: Nu checker and axe" html_checks "$name" "$app"; } &&
         { [ "$name" != sqlite ] || step "$name: uploads to an S3 bucket" s3_tests "$name"; } &&
-        { [ "$name" != sqlite ] || step "$name: the livereload feature of just dev" live_reload_works; } &&
-        { [ "$name" != sqlite ] || step "$name: just new-migration" new_migration_works; }
+        { [ "$name" != sqlite ] || step "$name: the livereload feature of just dev" live_reload_works; }
     then
         passed+=("$name")
     else

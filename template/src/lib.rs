@@ -25,10 +25,8 @@ pub mod db;
 pub mod session;
 /// Values kept for a while: typed get, set and get-or-compute, with a time to live and tags.
 pub mod cache;
-{%- if auth %}
 /// The tables: one sea-orm entity per table, with its queries.
 pub mod models;
-{%- endif %}
 
 {% if auth -%}
 // Accounts and mail

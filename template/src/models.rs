@@ -2,10 +2,12 @@
 //!
 //! Each module holds the entity (`Model` for a row, `Entity` for the table, `ActiveModel` for
 //! changes) and plain functions over it. The tables themselves are created by the migrations in
-//! `migration/src/`.
+//! `migration/src/`. `just g model NAME FIELD…` writes both, and adds its module here.
+{%- if auth %}
 
 {% if uploads -%}
 pub mod file;
 {% endif -%}
 pub mod user;
 pub mod user_token;
+{%- endif %}

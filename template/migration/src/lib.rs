@@ -1,8 +1,8 @@
 //! Versioned database migrations, applied in the order listed in [`Migrator::migrations`].
 //!
-//! - Add one with `just new-migration create_posts`: it writes `src/m<timestamp>_create_posts.rs`
-//!   and registers it below (keep the `mod` lines and the `vec!` as they are: the generator edits
-//!   them).
+//! - Add one with `just g migration create_posts title:string` (or `just g model post …`, which
+//!   writes the model too): it writes `src/m<timestamp>_create_posts.rs` and registers it below,
+//!   after the last `mod m…;` line and the last `Box::new(m…::Migration),` line.
 //! - Never edit a migration that has run anywhere but your machine; write a new one.
 //! - Write both `up` and `down`, and use the schema builder rather than raw SQL, so the same
 //!   migration runs on SQLite and on Postgres.
@@ -30,7 +30,6 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-{%- if auth or tasks %}
         vec![
             Box::new(m20260101_000001_create_sessions::Migration),
 {%- if auth %}
@@ -42,9 +41,7 @@ impl MigratorTrait for Migrator {
 {%- if uploads %}
             Box::new(m20260401_000001_create_files::Migration),
 {%- endif %}
+            // `just g migration` and `just g model` add theirs above this line.
         ]
-{%- else %}
-        vec![Box::new(m20260101_000001_create_sessions::Migration)]
-{%- endif %}
     }
 }

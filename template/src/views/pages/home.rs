@@ -48,7 +48,7 @@ pub fn HomePage(app_name: String) -> impl IntoView {
             <ol class="mt-4 list-decimal space-y-2 pl-6">
                 <li>"Change this page in " <code>"src/views/pages/home.rs"</code> ": the browser reloads by itself under " <code>"just dev"</code> "."</li>
                 <li>"Add a page: a path in " <code>"src/paths.rs"</code> ", a handler in " <code>"src/routes/pages.rs"</code> ", a view in " <code>"src/views/pages/"</code> "."</li>
-                <li>"Add a table: " <code>"just new-migration create_posts"</code> ", then an entity next to the code that uses it."</li>
+                <li>"Add a table: " <code>"just g model post title:string"</code> " writes its migration and its model."</li>
                 <li>"Run " <code>"just audit"</code> " before you push: formatting, lints and every test."</li>
             </ol>
         </section>

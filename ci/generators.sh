@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The generators of a generated app (`just g`), as a user runs them: models that together use every
+# field type, optional and unique fields, references between generated tables (and to users, with
+# accounts), migrations of each kind; then the refusals, each of which must write nothing, and a
+# template broken on purpose, which must leave the tree as it was. What they wrote is then checked
+# by the app's own `just audit` (fmt, clippy, the generated tests on the real database, every
+# migration down and up again), which ci/combos.sh runs next.
+# Usage (in the app's folder): ci/generators.sh
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+failures=0
+fail() { warn "  FAIL: $*"; failures=$((failures + 1)); }
+
+# A repository of its own, so `git status` tells what a command wrote.
+git init -q . && git add -A && git -c user.name=ci -c user.email=ci@example.com commit -qm generated
+clean() { [ -z "$(git status --porcelain)" ]; }
+
+# generates COMMAND…: the generator succeeds and writes something.
+generates() {
+    local output
+    if output=$(just g "$@" 2>&1) && ! clean; then
+        echo "  ok: just g $*"
+        git add -A && git -c user.name=ci -c user.email=ci@example.com commit -qm "just g $*"
+    else
+        fail "just g $*:"; echo "$output" >&2
+    fi
+}
+
+# refuses REASON COMMAND…: the generator fails, says REASON, and writes nothing.
+refuses() {
+    local reason=$1 output status=0; shift
+    output=$(just g "$@" 2>&1) || status=$?
+    if [ $status = 0 ]; then
+        fail "just g $* was accepted"
+    elif [[ $output != *"$reason"* ]]; then
+        fail "just g $* did not say \"$reason\":"; echo "$output" >&2
+    elif ! clean; then
+        fail "just g $* was refused but wrote:"; git status --short >&2
+    else
+        echo "  ok: refused: just g $* ($reason)"
+    fi
+    git checkout -q . && git clean -qfd
+}
+
+just g >/dev/null || fail "just g alone (the list of kinds) failed"
+if [ -f src/models/user.rs ]; then
+    owner=(owner:references:users)
+    editor=(editor:references:users?)
+else
+    owner=() editor=()
+fi
+generates model author name:string:unique bio:text? born_on:date? rating:float? "${editor[@]}"
+generates model book title:string isbn:string:unique summary:text? pages:int views:bigint \
+    price:decimal in_print:bool published_at:datetime? token:uuid:unique extra:json? \
+    status:enum:draft,in_review,published author:references:authors "${owner[@]}"
+generates model chapter book:references:books title:string position:int parent:references:chapters?
+generates migration add_subtitle_to_books subtitle:string edition:int?:unique
+generates migration remove_subtitle_from_books subtitle:string
+generates migration backfill_book_slugs
+if [ -f src/tasks.rs ]; then
+    generates task resize_cover
+    refuses "exists already" task send_email
+    refuses "exists already" task delete_expired_sessions
+else
+    refuses "no task queue" task resize_cover
+fi
+generates email book_published
+refuses "exists already" email book_published
+refuses "shared layout" email layout
+
+output=$(just g model shelf name:string --dry-run) && [[ $output == *"would create"* ]] && clean ||
+    fail "--dry-run wrote something, or printed no plan"
+refuses "not snake_case" model Book title:string
+refuses "Rust keyword" model type title:string
+refuses "reads as a plural" model shelves name:string
+refuses "unknown type" model shelf title:varchar
+refuses "unexpected argument" model shelf name:string --owned-by-nobody
+refuses "exists already" model book title:string
+refuses "exists already" model session data:text
+refuses "does not exist" model review book:references:nothings
+refuses "exists already" migration create_books title:string
+refuses "no table" migration add_colour_to_nothings colour:string
+refuses "make it optional" migration add_released_on_to_books released_on:date
+refuses "given twice" model shelf name:string name:text
+refuses "same value" migration add_code_to_books code:string:unique
+# A template that renders code rustfmt cannot parse: every file of the plan is written first, so
+# this checks that they are all taken back.
+echo 'fn (' >>generate/templates/model/test.rs.jinja
+git add generate/templates && git -c user.name=ci -c user.email=ci@example.com commit -qm broken
+refuses "does not parse" model shelf name:string
+git reset -q --hard HEAD~1
+
+[ $failures = 0 ] || die "$failures generator checks failed"

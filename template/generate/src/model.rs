@@ -1,0 +1,147 @@
+//! `just g model NAME FIELD…`: the table's migration, its sea-orm entity in `src/models/`, and the
+//! entity's line in `src/models.rs`.
+
+use anyhow::{Result, bail};
+use minijinja::{context, value::Serde};
+
+use crate::{
+    app::App,
+    fields::{Field, FieldView, Type},
+    migration,
+    names::Names,
+    plan::Plan,
+    templates::Templates,
+    text::alphabetical_place,
+};
+
+/// Plans the model `names` with `fields`.
+pub fn plan(
+    app: &App,
+    templates: &Templates,
+    plan: &mut Plan,
+    names: &Names,
+    fields: &[Field],
+    command: &str,
+) -> Result<()> {
+    if app.tables()?.contains(&names.plural) {
+        bail!(
+            "the table `{}` exists already: nothing was written",
+            names.plural
+        );
+    }
+    let path = format!("src/models/{}.rs", names.singular);
+    if app.exists(&path) {
+        bail!("{path} exists already: nothing was written");
+    }
+    let mut views = migration::views_for_new_table(app, &names.plural, fields)?;
+    for view in &mut views {
+        view.sample = sample(app, names, view)?;
+    }
+    let referenced_tables = migration::referenced_tables(&names.plural, &views);
+    let migration_name = format!("create_{}", names.plural);
+    let contents = templates.render(
+        "migration/create_table.rs.jinja",
+        context! { table => Serde(names), fields => Serde(&views), referenced_tables => Serde(referenced_tables), command },
+    )?;
+    let migration = migration::add(app, plan, &migration_name, contents)?;
+
+    let uses_float = fields.iter().any(|field| field.ty == Type::Float);
+    let uses_date = fields.iter().any(|field| field.ty == Type::Date);
+    let entity = templates.render(
+        "model/entity.rs.jinja",
+        context! { table => Serde(names), fields => Serde(&views), migration, uses_float, uses_date, command },
+    )?;
+    plan.create(app, path, entity)?;
+
+    // What the test's samples need imported: sea-orm's re-exports, and time's for dates.
+    let prelude: Vec<&str> = [(Type::Decimal, "Decimal"), (Type::Uuid, "Uuid")]
+        .into_iter()
+        .filter(|(ty, _)| fields.iter().any(|field| field.ty == *ty))
+        .map(|(_, name)| name)
+        .collect();
+    let prelude = match prelude.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        many => format!("{{{}}}", many.join(", ")),
+    };
+    let uses = context! {
+        counter => views.iter().any(|view| uses_counter(names, view)),
+        prelude,
+        datetime => fields.iter().any(|field| matches!(field.ty, Type::Date | Type::DateTime)),
+    };
+    let test = templates.render(
+        "model/test.rs.jinja",
+        context! { table => Serde(names), fields => Serde(&views), uses },
+    )?;
+    plan.create(app, format!("tests/app/{}.rs", names.plural), test)?;
+    let line = format!("mod {};", names.plural);
+    plan.insert_line(app, "tests/app/main.rs", &line, |lines| {
+        alphabetical_place(lines, &line, "mod ")
+    })?;
+    // In alphabetical order among the other models, as a reader looks for it.
+    let line = format!("pub mod {};", names.singular);
+    let first_model = !app.read("src/models.rs")?.contains("\npub mod ");
+    // The first model is set apart from the module's documentation by a blank line.
+    let line = if first_model {
+        format!("\n{line}")
+    } else {
+        line
+    };
+    plan.insert_line(app, "src/models.rs", &line, |lines| {
+        alphabetical_place(lines, line.trim_start(), "pub mod ")
+    })?;
+    Ok(())
+}
+
+/// The value a test gives `view`'s field: its type's sample, in `Some` when optional, and for a
+/// reference the id of a row made for it.
+fn sample(app: &App, names: &Names, view: &FieldView) -> Result<String> {
+    let value = match &view.references {
+        None if view.enum_type.is_some() => format!("{}::{}", names.singular, view.sample),
+        None => view.sample.clone(),
+        Some(reference) if reference.table == names.plural => {
+            if !view.optional {
+                bail!(
+                    "`{}`: a required reference to its own table leaves no way to make the first \
+                     row; make it optional (`{}:references:{}?`)",
+                    view.name,
+                    view.name,
+                    names.plural
+                );
+            }
+            return Ok("None".to_owned());
+        }
+        Some(reference) if reference.table == "users" => format!(
+            "app.create_user(&format!(\"{}-{{n}}@example.com\"), \"correct horse battery staple\", false).await.id",
+            view.name.replace('_', "-")
+        ),
+        Some(reference) => {
+            let test = format!("tests/app/{}.rs", reference.table);
+            if !app
+                .read(&test)
+                .is_ok_and(|source| source.contains("pub async fn sample("))
+            {
+                bail!(
+                    "`{}` references `{}`, whose tests have no `sample` to make a row with: \
+                     reference `users` or a table written by `just g model`",
+                    view.name,
+                    reference.table
+                );
+            }
+            format!("crate::{}::sample(app).await.id", reference.table)
+        }
+    };
+    Ok(if view.optional {
+        format!("Some({value})")
+    } else {
+        value
+    })
+}
+
+/// Whether `view`'s sample depends on the test's counter `n`.
+fn uses_counter(names: &Names, view: &FieldView) -> bool {
+    match &view.references {
+        Some(reference) => reference.table == "users" && reference.table != names.plural,
+        None => !matches!(view.kind.as_str(), "bool" | "enum"),
+    }
+}
