@@ -66,6 +66,11 @@ else
     refuses "no task queue" task resize_cover
 fi
 generates email book_published
+generates page reading_list
+refuses "a page of the app already" page about
+refuses "a page of the app already" page reading_list
+refuses "the app's own" page dev
+refuses "exists already" page pages
 refuses "exists already" email book_published
 refuses "shared layout" email layout
 

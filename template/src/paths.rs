@@ -20,6 +20,8 @@ use axum_extra::routing::TypedPath;
 /// Where [`crate::assets`] serves the files of `static/`.
 pub const STATIC_PREFIX: &str = "/static";
 
+// The paths of the pages `just g page` writes, a module each below (`paths::pricing::Pricing`).
+
 // Pages
 #[derive(Debug, Clone, Copy, TypedPath)]
 #[typed_path("/")]

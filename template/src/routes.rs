@@ -21,8 +21,9 @@
 //! compression → error pages → cross-site request refusal → timeout → panic catcher. Request
 //! bodies are read under their group's size limit: `server.body_limit_bytes` for pages.
 //!
-//! To add a page: a path type in [`crate::paths`], a handler in [`pages`] taking that type first,
-//! and one `.get(handler)` line in its `routes()`.
+//! To add a page: `just g page NAME` writes its path, its handler in a module of its own here
+//! and its view. By hand: a path type in [`crate::paths`], a handler in [`pages`] taking that
+//! type first, and one `.get(handler)` line in its `routes()`.
 
 {% if auth -%}
 pub mod account;
@@ -224,7 +225,8 @@ impl Groups {
 }
 
 {% if auth -%}
-/// The HTML pages: the site's own, the contact form, the account pages.
+/// The HTML pages: the site's own, the contact form, the account pages (`just g page` adds its
+/// pages' at the end).
 fn pages_routes() -> Routes<AppState> {
     pages::routes()
         .merge(contact::routes())
@@ -238,9 +240,11 @@ fn pages_routes() -> Routes<AppState> {
 {%- endif %}
 }
 {%- else -%}
-/// The HTML pages: the site's own, the contact form.
+/// The HTML pages: the site's own, the contact form (`just g page` adds its pages' at the end).
 fn pages_routes() -> Routes<AppState> {
-    pages::routes().merge(contact::routes())
+    pages::routes()
+        // The contact form, with its own rate limit.
+        .merge(contact::routes())
 }
 {%- endif %}
 

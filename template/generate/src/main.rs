@@ -10,6 +10,7 @@ mod fields;
 mod migration;
 mod model;
 mod names;
+mod page;
 mod plan;
 mod task;
 mod templates;
@@ -58,6 +59,14 @@ enum Kind {
         #[arg(long)]
         dry_run: bool,
     },
+    /// A page at /NAME, with its path, handler, view and test: just g page pricing
+    Page {
+        /// What it shows, snake_case: `pricing`
+        name: String,
+        /// Print what would be written, and write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// A task for the queue, registered, with a test that runs it: just g task resize_image
     Task {
         /// What it does, snake_case: `resize_image`
@@ -99,6 +108,7 @@ fn run(kind: Kind) -> Result<()> {
     let command = match kind {
         Kind::Model { .. } => "just g model",
         Kind::Migration { .. } => "just g migration",
+        Kind::Page { .. } => "just g page",
         Kind::Task { .. } => "just g task",
         Kind::Email { .. } => "just g email",
     };
@@ -121,6 +131,10 @@ fn run(kind: Kind) -> Result<()> {
         } => {
             let fields = fields::parse_all(&fields)?;
             migration::plan(&app, &templates, &mut plan, &name, &fields, command)?;
+            dry_run
+        }
+        Kind::Page { name, dry_run } => {
+            page::plan(&app, &templates, &mut plan, &name)?;
             dry_run
         }
         Kind::Task { name, dry_run } => {

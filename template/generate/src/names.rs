@@ -45,7 +45,9 @@ pub struct Names {
     pub pascal: String,
     /// `BlogPosts`: the table's identifier in migrations.
     pub plural_pascal: String,
-    /// `blog-posts`: the URL.
+    /// `blog-post`: a page's URL.
+    pub kebab: String,
+    /// `blog-posts`: a resource's URL.
     pub kebab_plural: String,
     /// `blog post`: in sentences.
     pub human: String,
@@ -90,6 +92,7 @@ impl Names {
         Self {
             pascal: cruet::to_pascal_case(singular),
             plural_pascal: cruet::to_pascal_case(&plural),
+            kebab: singular.replace('_', "-"),
             kebab_plural: plural.replace('_', "-"),
             human: singular.replace('_', " "),
             human_plural: plural.replace('_', " "),

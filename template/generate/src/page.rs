@@ -1,0 +1,101 @@
+//! `just g page NAME`: a page at `/NAME` (dashes for underscores) with its path
+//! (`src/paths/NAME.rs`), its handler (`src/routes/NAME.rs`, mounted with the other pages), its
+//! view (`src/views/pages/NAME.rs`) and a test.
+
+use anyhow::{Result, bail};
+use minijinja::{context, value::Serde};
+
+use crate::{app::App, names::Names, plan::Plan, templates::Templates, text::alphabetical_place};
+
+pub fn plan(app: &App, templates: &Templates, plan: &mut Plan, name: &str) -> Result<()> {
+    let names = Names::of_name(name)?;
+    let url = format!("/{}", names.kebab);
+    for taken in ["/static", "/dev"] {
+        if url == taken {
+            bail!("{url} is the app's own (static files, development tools): choose another name");
+        }
+    }
+    let typed_path = format!("#[typed_path(\"{url}\")]");
+    for file in app
+        .rust_files(&["src/paths"])?
+        .into_iter()
+        .chain([app.path("src/paths.rs")])
+    {
+        if std::fs::read_to_string(&file)?.contains(&typed_path) {
+            bail!(
+                "{url} is a page of the app already ({}): nothing was written",
+                file.display()
+            );
+        }
+    }
+    let test_module = format!("pages_{name}");
+    let context = context! { names => Serde(&names) };
+    for (template, path, list, prefix) in [
+        (
+            "path",
+            format!("src/paths/{name}.rs"),
+            "src/paths.rs",
+            "pub mod ",
+        ),
+        (
+            "routes",
+            format!("src/routes/{name}.rs"),
+            "src/routes.rs",
+            "pub mod ",
+        ),
+        (
+            "view",
+            format!("src/views/pages/{name}.rs"),
+            "src/views/pages.rs",
+            "pub mod ",
+        ),
+        (
+            "test",
+            format!("tests/app/{test_module}.rs"),
+            "tests/app/main.rs",
+            "mod ",
+        ),
+    ] {
+        if app.exists(&path) {
+            bail!("{path} exists already: nothing was written");
+        }
+        let contents = templates.render(&format!("page/{template}.rs.jinja"), context.clone())?;
+        plan.create(app, path, contents)?;
+        let module = if template == "test" {
+            &test_module
+        } else {
+            name
+        };
+        let line = format!("{prefix}{module};");
+        plan.insert_line(app, list, &line, |lines| {
+            // The first generated path goes under the comment that announces them.
+            let announced = lines
+                .iter()
+                .position(|line| line.contains("`just g page` writes"));
+            match announced {
+                Some(at) if !lines.iter().any(|line| line.starts_with(prefix)) => Some(at + 1),
+                _ => alphabetical_place(lines, &line, prefix),
+            }
+        })?;
+    }
+    plan.insert_line(
+        app,
+        "src/routes.rs",
+        &format!(".merge({name}::routes())"),
+        |lines| {
+            let start = lines
+                .iter()
+                .position(|line| line.starts_with("fn pages_routes()"))?;
+            let end = start + lines[start..].iter().position(|line| *line == "}")?;
+            let last = (start..end)
+                .rev()
+                .find(|at| lines[*at].trim_start().starts_with(".merge("))?;
+            Some(last + 1)
+        },
+    )?;
+    plan.next_steps.push(format!(
+        "the page is at {url}; link to it with paths::{name}::{}",
+        names.pascal
+    ));
+    Ok(())
+}
