@@ -204,36 +204,49 @@ pub fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
 
 /// Applies every pending migration.
 pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await.context("migrate up failed")
+    on_a_connection_of_its_own(db, async |db| Migrator::up(db, None).await)
+        .await
+        .context("migrate up failed")
 }
 
 /// Reverts the last `steps` applied migrations.
 pub async fn migrate_down(db: &DatabaseConnection, steps: u32) -> anyhow::Result<()> {
-    Migrator::down(db, Some(steps))
+    on_a_connection_of_its_own(db, async |db| Migrator::down(db, Some(steps)).await)
         .await
         .context("migrate down failed")
 }
 
 /// Drops every table, then applies all migrations.
-///
-/// On SQLite this runs on a connection of its own. sea-orm issues the drops and creates one by one,
-/// outside a transaction, on whichever pooled connection is free; on a busy machine that failed
-/// now and then with "index … already exists" as the first migration ran again (2 runs in 36 of
-/// the tests under load; none in 90 once on one connection).
 pub async fn migrate_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
+    on_a_connection_of_its_own(db, async |db| Migrator::fresh(db).await)
+        .await
+        .context("migrate fresh failed")
+}
+
+/// Runs `migrate` on SQLite on a connection of its own, on Postgres as it is.
+///
+/// On SQLite, sea-orm runs a migration's statements one by one, outside a transaction, on
+/// whichever pooled connection is free. A connection that has not yet read the schema another
+/// changed refuses what depends on the change: `fresh` failed now and then with "index … already
+/// exists" on a busy machine (2 runs in 36 of the tests; none in 90 once on one connection), and
+/// dropping a column another connection had just added with "no such column" (1 test in 115).
+async fn on_a_connection_of_its_own<T>(
+    db: &DatabaseConnection,
+    migrate: impl AsyncFnOnce(&DatabaseConnection) -> Result<T, sea_orm::DbErr>,
+) -> anyhow::Result<T> {
     if db.get_database_backend() != DbBackend::Sqlite {
-        return Migrator::fresh(db).await.context("migrate fresh failed");
+        return Ok(migrate(db).await?);
     }
     let options = db.get_sqlite_connection_pool().connect_options();
     let pool = SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with((*options).clone())
         .await
-        .context("could not open a connection for migrate fresh")?;
+        .context("could not open a connection for the migrations")?;
     let one_connection = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
-    let result = Migrator::fresh(&one_connection).await;
+    let result = migrate(&one_connection).await;
     one_connection.close().await.ok();
-    result.context("migrate fresh failed")
+    Ok(result?)
 }
 
 /// Whether the database has every migration of this binary, for `/ready`

@@ -73,8 +73,11 @@ pub fn plan(
         "model/test.rs.jinja",
         context! { table => Serde(names), fields => Serde(&views), uses },
     )?;
-    plan.create(app, format!("tests/app/{}.rs", names.plural), test)?;
-    let line = format!("mod {};", names.plural);
+    // `models_…`, as the other generated tests are named by kind: a model called `page` or
+    // `error` would otherwise meet a module of the app's own tests.
+    let test_module = format!("models_{}", names.singular);
+    plan.create(app, format!("tests/app/{test_module}.rs"), test)?;
+    let line = format!("mod {test_module};");
     plan.insert_line(app, "tests/app/main.rs", &line, |lines| {
         alphabetical_place(lines, &line, "mod ")
     })?;
@@ -116,7 +119,7 @@ fn sample(app: &App, names: &Names, view: &FieldView) -> Result<String> {
             view.name.replace('_', "-")
         ),
         Some(reference) => {
-            let test = format!("tests/app/{}.rs", reference.table);
+            let test = format!("tests/app/models_{}.rs", reference.module);
             if !app
                 .read(&test)
                 .is_ok_and(|source| source.contains("pub async fn sample("))
@@ -128,7 +131,7 @@ fn sample(app: &App, names: &Names, view: &FieldView) -> Result<String> {
                     reference.table
                 );
             }
-            format!("crate::{}::sample(app).await.id", reference.table)
+            format!("crate::models_{}::sample(app).await.id", reference.module)
         }
     };
     Ok(if view.optional {

@@ -60,6 +60,7 @@ impl Names {
     pub fn of_resource(singular: &str) -> Result<Self> {
         check_snake_case(singular, "the name")?;
         let names = Self::from_singular(singular);
+        check_snake_case(&names.plural, "the plural")?;
         if names.plural == singular && cruet::to_singular(singular) != singular {
             bail!(
                 "`{singular}` reads as a plural: name one row, for example `{}`",
