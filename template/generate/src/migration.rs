@@ -192,11 +192,14 @@ pub fn views_for_new_table(app: &App, table: &str, fields: &[Field]) -> Result<V
         .collect();
     for view in &mut views {
         if let Some(reference) = &mut view.references {
-            reference.only_one_to_its_table = targets
-                .iter()
-                .filter(|target| **target == reference.table)
-                .count()
-                == 1;
+            // A row's parent in its own table is not "the" related row of its kind (its children
+            // are too): no `Related` for it.
+            reference.only_one_to_its_table = reference.table != table
+                && targets
+                    .iter()
+                    .filter(|target| **target == reference.table)
+                    .count()
+                    == 1;
         }
     }
     Ok(views)

@@ -114,8 +114,12 @@ impl Plan {
             written.undo();
         }
         result?;
-        for (path, contents) in &self.creates {
-            println!("created {path} ({} lines)", contents.lines().count());
+        for (path, _) in &self.creates {
+            // Counted as rustfmt left it.
+            let lines = app
+                .read(path)
+                .map_or(0, |contents| contents.lines().count());
+            println!("created {path} ({lines} lines)");
         }
         for edit in &self.edits {
             println!("added to {}: {}", edit.path, edit.line.trim());
