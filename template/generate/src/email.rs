@@ -4,7 +4,7 @@
 use anyhow::{Result, bail};
 use minijinja::{context, value::Serde};
 
-use crate::{app::App, names::Names, plan::Plan, templates::Templates, text::alphabetical_place};
+use crate::{app::App, names::Names, plan::Plan, templates::Templates};
 
 pub fn plan(app: &App, templates: &Templates, plan: &mut Plan, name: &str) -> Result<()> {
     let names = Names::of_name(name)?;
@@ -17,16 +17,7 @@ pub fn plan(app: &App, templates: &Templates, plan: &mut Plan, name: &str) -> Re
     }
     let contents = templates.render("email/email.rs.jinja", context! { names => Serde(&names) })?;
     plan.create(app, path, contents)?;
-    let module = format!("pub mod {name};");
-    plan.insert_line(app, "src/mail/emails.rs", &module, |lines| {
-        alphabetical_place(lines, &module, "pub mod ")
-    })?;
+    plan.declare_module(app, "src/mail/emails.rs", "pub mod ", name)?;
     let test = templates.render("email/test.rs.jinja", context! { names => Serde(&names) })?;
-    let test_module = format!("mail_{name}");
-    plan.create(app, format!("tests/app/{test_module}.rs"), test)?;
-    let line = format!("mod {test_module};");
-    plan.insert_line(app, "tests/app/main.rs", &line, |lines| {
-        alphabetical_place(lines, &line, "mod ")
-    })?;
-    Ok(())
+    plan.create_test(app, &format!("mail_{name}"), test)
 }

@@ -11,7 +11,6 @@ use crate::{
     names::Names,
     plan::Plan,
     templates::Templates,
-    text::alphabetical_place,
 };
 
 /// Plans the model `names` with `fields`.
@@ -52,6 +51,7 @@ pub fn plan(
         context! { table => Serde(names), fields => Serde(&views), migration, uses_float, uses_date, command },
     )?;
     plan.create(app, path, entity)?;
+    plan.declare_module(app, "src/models.rs", "pub mod ", &names.singular)?;
 
     // What the test's samples need imported: sea-orm's re-exports, and time's for dates.
     let prelude: Vec<&str> = [(Type::Decimal, "Decimal"), (Type::Uuid, "Uuid")]
@@ -75,24 +75,7 @@ pub fn plan(
     )?;
     // `models_…`, as the other generated tests are named by kind: a model called `page` or
     // `error` would otherwise meet a module of the app's own tests.
-    let test_module = format!("models_{}", names.singular);
-    plan.create(app, format!("tests/app/{test_module}.rs"), test)?;
-    let line = format!("mod {test_module};");
-    plan.insert_line(app, "tests/app/main.rs", &line, |lines| {
-        alphabetical_place(lines, &line, "mod ")
-    })?;
-    // In alphabetical order among the other models, as a reader looks for it.
-    let line = format!("pub mod {};", names.singular);
-    let first_model = !app.read("src/models.rs")?.contains("\npub mod ");
-    // The first model is set apart from the module's documentation by a blank line.
-    let line = if first_model {
-        format!("\n{line}")
-    } else {
-        line
-    };
-    plan.insert_line(app, "src/models.rs", &line, |lines| {
-        alphabetical_place(lines, line.trim_start(), "pub mod ")
-    })?;
+    plan.create_test(app, &format!("models_{}", names.singular), test)?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 use anyhow::{Result, bail};
 use minijinja::{context, value::Serde};
 
-use crate::{app::App, names::Names, plan::Plan, templates::Templates, text::alphabetical_place};
+use crate::{app::App, names::Names, plan::Plan, templates::Templates};
 
 pub fn plan(app: &App, templates: &Templates, plan: &mut Plan, name: &str) -> Result<()> {
     let names = Names::of_name(name)?;
@@ -28,56 +28,18 @@ pub fn plan(app: &App, templates: &Templates, plan: &mut Plan, name: &str) -> Re
             );
         }
     }
-    let test_module = format!("pages_{name}");
     let context = context! { names => Serde(&names) };
-    for (template, path, list, prefix) in [
-        (
-            "path",
-            format!("src/paths/{name}.rs"),
-            "src/paths.rs",
-            "pub mod ",
-        ),
-        (
-            "routes",
-            format!("src/routes/{name}.rs"),
-            "src/routes.rs",
-            "pub mod ",
-        ),
-        (
-            "view",
-            format!("src/views/pages/{name}.rs"),
-            "src/views/pages.rs",
-            "pub mod ",
-        ),
-        (
-            "test",
-            format!("tests/app/{test_module}.rs"),
-            "tests/app/main.rs",
-            "mod ",
-        ),
+    for (template, folder, list) in [
+        ("path", "src/paths", "src/paths.rs"),
+        ("routes", "src/routes", "src/routes.rs"),
+        ("view", "src/views/pages", "src/views/pages.rs"),
     ] {
-        if app.exists(&path) {
-            bail!("{path} exists already: nothing was written");
-        }
         let contents = templates.render(&format!("page/{template}.rs.jinja"), context.clone())?;
-        plan.create(app, path, contents)?;
-        let module = if template == "test" {
-            &test_module
-        } else {
-            name
-        };
-        let line = format!("{prefix}{module};");
-        plan.insert_line(app, list, &line, |lines| {
-            // The first generated path goes under the comment that announces them.
-            let announced = lines
-                .iter()
-                .position(|line| line.contains("`just g page` writes"));
-            match announced {
-                Some(at) if !lines.iter().any(|line| line.starts_with(prefix)) => Some(at + 1),
-                _ => alphabetical_place(lines, &line, prefix),
-            }
-        })?;
+        plan.create(app, format!("{folder}/{name}.rs"), contents)?;
+        plan.declare_module(app, list, "pub mod ", name)?;
     }
+    let test = templates.render("page/test.rs.jinja", context)?;
+    plan.create_test(app, &format!("pages_{name}"), test)?;
     plan.insert_line(
         app,
         "src/routes.rs",

@@ -9,7 +9,7 @@ use std::{
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::app::App;
+use crate::{app::App, text::alphabetical_place};
 
 #[derive(Debug, Default)]
 pub struct Plan {
@@ -92,6 +92,39 @@ impl Plan {
             after: after_text,
         });
         Ok(())
+    }
+
+    /// Declares `{prefix}{module};` in the file `list`, in alphabetical order among its other
+    /// declarations. The first one goes under the comment that announces them (a line that names
+    /// `just g`), set apart from a module's documentation by a blank line, or at the end.
+    pub fn declare_module(
+        &mut self,
+        app: &App,
+        list: &str,
+        prefix: &str,
+        module: &str,
+    ) -> Result<()> {
+        let line = format!("{prefix}{module};");
+        let text = app.read(list)?;
+        let lines: Vec<&str> = text.lines().collect();
+        let first = !lines.iter().any(|candidate| candidate.starts_with(prefix));
+        let announced = lines
+            .iter()
+            .position(|candidate| candidate.contains("`just g"));
+        let line = match announced {
+            Some(at) if first && lines[at].starts_with("//!") => format!("\n{line}"),
+            _ => line,
+        };
+        self.insert_line(app, list, &line, |lines| match announced {
+            Some(at) if first => Some(at + 1),
+            _ => alphabetical_place(lines, line.trim_start(), prefix),
+        })
+    }
+
+    /// Creates the test module `tests/app/{module}.rs` and declares it in `tests/app/main.rs`.
+    pub fn create_test(&mut self, app: &App, module: &str, contents: String) -> Result<()> {
+        self.create(app, format!("tests/app/{module}.rs"), contents)?;
+        self.declare_module(app, "tests/app/main.rs", "mod ", module)
     }
 
     /// Prints what `apply` would do, with the new files' contents.

@@ -4,7 +4,7 @@
 use anyhow::{Result, bail};
 use minijinja::{context, value::Serde};
 
-use crate::{app::App, names::Names, plan::Plan, templates::Templates, text::alphabetical_place};
+use crate::{app::App, names::Names, plan::Plan, templates::Templates};
 
 pub fn plan(app: &App, templates: &Templates, plan: &mut Plan, name: &str) -> Result<()> {
     if !app.exists("src/tasks.rs") {
@@ -26,10 +26,7 @@ pub fn plan(app: &App, templates: &Templates, plan: &mut Plan, name: &str) -> Re
     }
     let contents = templates.render("task/task.rs.jinja", context! { names => Serde(&names) })?;
     plan.create(app, path, contents)?;
-    let module = format!("pub mod {name};");
-    plan.insert_line(app, "src/tasks.rs", &module, |lines| {
-        alphabetical_place(lines, &module, "pub mod ")
-    })?;
+    plan.declare_module(app, "src/tasks.rs", "pub mod ", name)?;
     plan.add_line(
         app,
         "src/tasks.rs",
@@ -38,11 +35,5 @@ pub fn plan(app: &App, templates: &Templates, plan: &mut Plan, name: &str) -> Re
         "found no `.task::<…>()` line in `registry()` to add the new task after",
     )?;
     let test = templates.render("task/test.rs.jinja", context! { names => Serde(&names) })?;
-    let test_module = format!("tasks_{name}");
-    plan.create(app, format!("tests/app/{test_module}.rs"), test)?;
-    let line = format!("mod {test_module};");
-    plan.insert_line(app, "tests/app/main.rs", &line, |lines| {
-        alphabetical_place(lines, &line, "mod ")
-    })?;
-    Ok(())
+    plan.create_test(app, &format!("tasks_{name}"), test)
 }
