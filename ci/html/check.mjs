@@ -236,6 +236,10 @@ const visit = async (who, path, options) => {
 const anonymous = await visitor("anonymous");
 const accounts = has("/login");
 for (const path of ["/", "/about", "/contact"]) await visit(anonymous, path);
+// The pages `just g page` wrote (ci/generators.sh), as a visitor sees them.
+for (const path of (process.env.GENERATED_PAGES ?? "").split(/\s+/).filter(Boolean)) {
+  await visit(anonymous, path);
+}
 await checkPage(anonymous, "/no/such/page", { status: 404, name: "anonymous-404" });
 await checkRefusedForm(anonymous, "/contact", "/contact", { name: "", email: "bad", message: "" }, "anonymous-contact-422");
 await checkFlash(anonymous, "/contact", "/contact", { name: "Ada", email: "ada@example.com", message: "Hello." }, "anonymous-contact-sent");
