@@ -56,7 +56,16 @@ generates model book title:string isbn:string:unique summary:text? pages:int vie
     status:enum:draft,in_review,published author:references:authors "${owner[@]}"
 generates model chapter book:references:books title:string position:int parent:references:chapters?
 generates migration add_subtitle_to_books subtitle:string edition:int?:unique
+# As the command says, the new columns go into the model by hand (and out again below).
+sed -i 's/^    pub created_at: OffsetDateTime,/    pub subtitle: String,\n    pub edition: Option<i32>,\n&/' \
+    src/models/book.rs
+commit() { git -c user.name=ci -c user.email=ci@example.com commit -qam "$1"; }
+commit "the new columns in the model"
+refuses "has a column" migration add_subtitle_again_to_books subtitle:string
+refuses "has no column" migration remove_colour_from_books colour:string
 generates migration remove_subtitle_from_books subtitle:string
+sed -i '/^    pub subtitle: String,$/d' src/models/book.rs
+commit "the removed column out of the model"
 generates migration backfill_book_slugs
 if [ -f src/tasks.rs ]; then
     generates task resize_cover
@@ -88,6 +97,12 @@ refuses "exists already" migration create_books title:string
 refuses "no table" migration add_colour_to_nothings colour:string
 refuses "make it optional" migration add_released_on_to_books released_on:date
 refuses "given twice" model shelf name:string name:text
+refuses "reads the same" model shelf a1:int a_1:int
+refuses "called \`table\`" model shelf table:string
+refuses "clash" model shelf date:enum:a,b
+refuses "clash" page page
+refuses "uses already" page session
+refuses "exists already" migration create_seaql_migrations
 refuses "same value" migration add_code_to_books code:string:unique
 # A template that renders code rustfmt cannot parse: every file of the plan is written first, so
 # this checks that they are all taken back.

@@ -66,6 +66,8 @@ impl App {
             }
         }
         tables.extend(self.models()?.into_keys());
+        // sea-orm's record of the migrations applied.
+        tables.insert("seaql_migrations".to_owned());
         Ok(tables)
     }
 
@@ -88,6 +90,25 @@ impl App {
             models.insert(table.to_owned(), module.to_owned());
         }
         Ok(models)
+    }
+
+    /// The columns of the entity of `table` in `src/models/`, when it has one: its `Model`'s
+    /// fields.
+    pub fn columns_of_model(&self, table: &str) -> Result<Option<Vec<String>>> {
+        let Some(module) = self.models()?.get(table).cloned() else {
+            return Ok(None);
+        };
+        let source = self.read(&format!("src/models/{module}.rs"))?;
+        let Some(model) = source.split("pub struct Model {").nth(1) else {
+            return Ok(None);
+        };
+        let body = model.split('}').next().unwrap_or_default();
+        Ok(Some(
+            body.lines()
+                .filter_map(|line| line.trim().strip_prefix("pub ")?.split(':').next())
+                .map(str::to_owned)
+                .collect(),
+        ))
     }
 
     /// The names of the migrations in `migration/src/` (`m20260101_000001_create_sessions`).

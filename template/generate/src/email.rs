@@ -7,7 +7,7 @@ use minijinja::{context, value::Serde};
 use crate::{app::App, names::Names, plan::Plan, templates::Templates};
 
 pub fn plan(app: &App, templates: &Templates, plan: &mut Plan, name: &str) -> Result<()> {
-    let names = Names::of_name(name)?;
+    let names = Names::of_name(name, &["Email", "EmailLayout", "EmailButton", "TestApp"])?;
     if name == "layout" {
         bail!("`layout` is the emails' shared layout: choose another name");
     }

@@ -45,6 +45,13 @@ const NAMES_OF_ENTITY_TYPES: &[&str] = &[
     "relation",
     "active_model",
     "primary_key",
+    // what the entity's file imports by name, or uses from sea-orm's prelude for other fields
+    "set",
+    "date",
+    "offset_date_time",
+    "json",
+    "decimal",
+    "uuid",
 ];
 
 /// One parsed `FIELD` argument.
@@ -120,6 +127,9 @@ impl Field {
     }
 
     fn check(&self) -> Result<()> {
+        if self.column() == "table" {
+            bail!("a column cannot be called `table`: migrations name the table itself so");
+        }
         if COLUMNS_OF_EVERY_TABLE.contains(&self.column().as_str()) {
             bail!("`{}` is a column every table has already", self.column());
         }
@@ -164,9 +174,15 @@ impl Field {
 fn parse_enum_values(list: &str) -> Result<Vec<String>> {
     let mut values: Vec<String> = Vec::new();
     for value in list.split(',') {
+        if value.is_empty() {
+            bail!("an enum value is empty: list them as enum:a,b,c");
+        }
         check_snake_case(value, "the enum value")?;
-        if values.iter().any(|seen| seen == value) {
-            bail!("the enum value `{value}` is listed twice");
+        if values
+            .iter()
+            .any(|seen| cruet::to_pascal_case(seen) == cruet::to_pascal_case(value))
+        {
+            bail!("the enum value `{value}` is listed twice, or reads the same as another in Rust");
         }
         values.push(value.to_owned());
     }
@@ -405,8 +421,15 @@ pub fn parse_all(args: &[String]) -> Result<Vec<Field>> {
     let mut fields: Vec<Field> = Vec::new();
     for arg in args {
         let field = Field::parse(arg)?;
-        if fields.iter().any(|seen| seen.column() == field.column()) {
-            bail!("the column `{}` is given twice", field.column());
+        let iden = cruet::to_pascal_case(&field.column());
+        if fields
+            .iter()
+            .any(|seen| cruet::to_pascal_case(&seen.column()) == iden)
+        {
+            bail!(
+                "the column `{}` is given twice, or reads the same as another in Rust ({iden})",
+                field.column()
+            );
         }
         fields.push(field);
     }

@@ -26,6 +26,7 @@ use crate::{app::App, names::Names, plan::Plan, templates::Templates};
 #[derive(Debug, Parser)]
 #[command(
     name = "just g",
+    bin_name = "just g",
     about = "Write code into this app: just g KIND NAME [FIELD…]",
     after_help = format!(
         "A FIELD is name:type, name:type? (may be empty) or name:type:unique.\nTypes: {}",

@@ -67,7 +67,7 @@ pub fn plan(
             if tables.contains(&table) {
                 bail!("the table `{table}` exists already: nothing was written");
             }
-            let views = views_for_new_table(app, &table, fields)?;
+            let views = views_for_new_table(app, &table, &names.singular, fields)?;
             ("migration/create_table.rs.jinja", names, views)
         }
         Intent::AddTo { table } => {
@@ -106,6 +106,13 @@ pub fn plan(
                     );
                 }
             }
+            if let Some(columns) = app.columns_of_model(&table)? {
+                for field in fields {
+                    if columns.contains(&field.column()) {
+                        bail!("`{table}` has a column `{}` already", field.column());
+                    }
+                }
+            }
             let views: Vec<FieldView> = fields.iter().map(FieldView::of).collect();
             if let Some(model) = app.models()?.get(&table) {
                 plan.next_steps.push(format!(
@@ -126,6 +133,17 @@ pub fn plan(
                     "say which columns to remove, with their types (so `down` can add them back): \
                      just g migration {name} isbn:string"
                 );
+            }
+            if let Some(columns) = app.columns_of_model(&table)? {
+                for field in fields {
+                    if !columns.contains(&field.column()) {
+                        bail!(
+                            "`{table}` has no column `{}` (its model has: {})",
+                            field.column(),
+                            columns.join(", ")
+                        );
+                    }
+                }
             }
             let views = fields.iter().map(removed_column_view).collect();
             if let Some(model) = app.models()?.get(&table) {
@@ -158,7 +176,13 @@ pub fn plan(
 }
 
 /// The views of the fields of a table about to be made, checking that what they reference exists.
-pub fn views_for_new_table(app: &App, table: &str, fields: &[Field]) -> Result<Vec<FieldView>> {
+/// `own_module` is the module of the table's own model (for a reference to its own table).
+pub fn views_for_new_table(
+    app: &App,
+    table: &str,
+    own_module: &str,
+    fields: &[Field],
+) -> Result<Vec<FieldView>> {
     let models = app.models()?;
     let tables = app.tables()?;
     let mut views: Vec<FieldView> = fields.iter().map(FieldView::of).collect();
@@ -167,6 +191,8 @@ pub fn views_for_new_table(app: &App, table: &str, fields: &[Field]) -> Result<V
             continue;
         };
         if reference.table == table {
+            // Its own model: the module the caller names (`person` for `people`).
+            own_module.clone_into(&mut reference.module);
             continue;
         }
         if !tables.contains(&reference.table) {

@@ -32,7 +32,7 @@ pub fn plan(
     if app.exists(&path) {
         bail!("{path} exists already: nothing was written");
     }
-    let mut views = migration::views_for_new_table(app, &names.plural, fields)?;
+    let mut views = migration::views_for_new_table(app, &names.plural, &names.singular, fields)?;
     for view in &mut views {
         view.sample = sample(app, names, view)?;
     }

@@ -61,7 +61,8 @@ impl Names {
         check_snake_case(singular, "the name")?;
         let names = Self::from_singular(singular);
         check_snake_case(&names.plural, "the plural")?;
-        if names.plural == singular && cruet::to_singular(singular) != singular {
+        let one = cruet::to_singular(singular);
+        if one != singular && (cruet::to_plural(&one) == singular || names.plural == singular) {
             bail!(
                 "`{singular}` reads as a plural: name one row, for example `{}`",
                 cruet::to_singular(singular)
@@ -70,9 +71,16 @@ impl Names {
         Ok(names)
     }
 
-    /// The names of something that has no plural (a task, a page, an email): `name` as it is.
-    pub fn of_name(name: &str) -> Result<Self> {
+    /// The names of something that has no plural (a task, a page, an email): `name` as it is,
+    /// refused when it would clash with `taken` (the types the kind's files already name).
+    pub fn of_name(name: &str, taken: &[&str]) -> Result<Self> {
         check_snake_case(name, "the name")?;
+        let pascal = cruet::to_pascal_case(name);
+        if ["std", "core", "alloc"].contains(&name) || taken.contains(&pascal.as_str()) {
+            bail!(
+                "`{name}` would clash with a name the generated code uses already: choose another"
+            );
+        }
         Ok(Self::from_singular(name))
     }
 
@@ -142,9 +150,21 @@ mod tests {
         ] {
             assert!(Names::of_resource(name).is_err(), "{name} was accepted");
         }
-        assert!(
-            Names::of_resource("books").is_err(),
-            "a plural was accepted"
-        );
+        // `a` is refused for its plural, `as`.
+        assert!(Names::of_resource("a").is_err(), "a was accepted");
+        for plural in ["books", "categories", "mice"] {
+            assert!(
+                Names::of_resource(plural).is_err(),
+                "the plural {plural} was accepted"
+            );
+        }
+        for singular in [
+            "status", "news", "series", "analysis", "bus", "address", "person",
+        ] {
+            assert!(
+                Names::of_resource(singular).is_ok(),
+                "the singular {singular} was refused"
+            );
+        }
     }
 }

@@ -8,7 +8,7 @@ use minijinja::{context, value::Serde};
 use crate::{app::App, names::Names, plan::Plan, templates::Templates};
 
 pub fn plan(app: &App, templates: &Templates, plan: &mut Plan, name: &str) -> Result<()> {
-    let names = Names::of_name(name)?;
+    let names = Names::of_name(name, &["Page", "Routes", "Response", "AppState", "TestApp"])?;
     let url = format!("/{}", names.kebab);
     for taken in ["/static", "/dev"] {
         if url == taken {

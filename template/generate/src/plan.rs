@@ -107,6 +107,16 @@ impl Plan {
         let line = format!("{prefix}{module};");
         let text = app.read(list)?;
         let lines: Vec<&str> = text.lines().collect();
+        // A module named like something the file already uses (`session`, `tenshu_queue`) would
+        // shadow it.
+        let used = lines
+            .iter()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .flat_map(|line| line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+            .any(|word| word == module);
+        if used {
+            bail!("`{module}` is a name {list} uses already: choose another; nothing was written");
+        }
         let first = !lines.iter().any(|candidate| candidate.starts_with(prefix));
         let announced = lines
             .iter()

@@ -10,7 +10,10 @@ pub fn plan(app: &App, templates: &Templates, plan: &mut Plan, name: &str) -> Re
     if !app.exists("src/tasks.rs") {
         bail!("this app has no task queue (it was generated with tasks=false)");
     }
-    let names = Names::of_name(name)?;
+    let names = Names::of_name(
+        name,
+        &["Task", "AppState", "Serialize", "Deserialize", "TestApp"],
+    )?;
     let path = format!("src/tasks/{name}.rs");
     if app.exists(&path) {
         bail!("{path} exists already: nothing was written");
