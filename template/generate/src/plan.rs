@@ -19,7 +19,8 @@ pub struct Plan {
     pub next_steps: Vec<String>,
 }
 
-/// A line added to an existing file, and the file's text before and after.
+/// A line added to an existing file, and the file's whole text with it (and with every line
+/// added before it).
 #[derive(Debug)]
 struct Edit {
     path: String,
@@ -65,10 +66,7 @@ impl Plan {
         line: &str,
         place: impl Fn(&[&str]) -> Option<usize>,
     ) -> Result<()> {
-        let before = match self.edits.iter().rev().find(|edit| edit.path == path) {
-            Some(edit) => edit.after.clone(),
-            None => app.read(path)?,
-        };
+        let before = self.planned_text(app, path)?;
         let lines: Vec<&str> = before.lines().collect();
         let at = place(&lines).context("no place for the line")?;
         let indent: String = at
@@ -105,7 +103,7 @@ impl Plan {
         module: &str,
     ) -> Result<()> {
         let line = format!("{prefix}{module};");
-        let text = app.read(list)?;
+        let text = self.planned_text(app, list)?;
         let lines: Vec<&str> = text.lines().collect();
         // A module named like something the file already uses (`session`, `tenshu_queue`) would
         // shadow it.
@@ -129,6 +127,14 @@ impl Plan {
             Some(at) if first => Some(at + 1),
             _ => alphabetical_place(lines, line.trim_start(), prefix),
         })
+    }
+
+    /// The text of the file at `path` as the plan leaves it so far.
+    fn planned_text(&self, app: &App, path: &str) -> Result<String> {
+        match self.edits.iter().rev().find(|edit| edit.path == path) {
+            Some(edit) => Ok(edit.after.clone()),
+            None => app.read(path),
+        }
     }
 
     /// Creates the test module `tests/app/{module}.rs` and declares it in `tests/app/main.rs`.
