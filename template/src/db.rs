@@ -202,6 +202,42 @@ pub fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
     )
 }
 
+/// Whether `error` is a constraint's refusal of a write that was checked before: a unique value
+/// taken, or a referenced row deleted, by another request in between.
+pub fn is_conflict(error: &sea_orm::DbErr) -> bool {
+    matches!(
+        error.sql_err(),
+        Some(
+            sea_orm::SqlErr::UniqueConstraintViolation(_)
+                | sea_orm::SqlErr::ForeignKeyConstraintViolation(_)
+        )
+    )
+}
+
+/// Whether a row of `E` other than `except` (a row's id) holds `value` in `column`: a value of a
+/// unique column that is taken.
+pub async fn is_taken<E>(
+    db: &impl ConnectionTrait,
+    column: E::Column,
+    value: impl Into<sea_orm::Value>,
+    except: Option<i64>,
+) -> Result<bool, DbErr>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    use sea_orm::{
+        ColumnTrait as _, Iterable as _, PaginatorTrait as _, PrimaryKeyToColumn as _,
+        QueryFilter as _,
+    };
+
+    let mut select = E::find().filter(column.eq(value));
+    if let (Some(id), Some(key)) = (except, E::PrimaryKey::iter().next()) {
+        select = select.filter(key.into_column().ne(id));
+    }
+    Ok(select.count(db).await? > 0)
+}
+
 /// Applies every pending migration.
 pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<()> {
     on_a_connection_of_its_own(db, async |db| Migrator::up(db, None).await)

@@ -27,6 +27,8 @@ pub mod session;
 pub mod cache;
 /// The tables: one sea-orm entity per table, with its queries.
 pub mod models;
+/// Lists of rows: the page, order and search a list's URL asks for, and the rows it selects.
+pub mod listing;
 
 {% if auth -%}
 // Accounts and mail
@@ -65,6 +67,8 @@ pub mod error;
 pub mod htmx;
 /// The token every form carries against cross-site request forgery.
 pub mod csrf;
+/// What people type into form fields, read into values or a sentence saying what to fix.
+pub mod input;
 /// The client's IP address, also behind trusted reverse proxies.
 pub mod client_ip;
 /// Limits on what an attacker would repeat{% if auth %} (sign-in attempts, registrations…){% else %} (contact messages){% endif %}, per client network.

@@ -12,6 +12,7 @@ mod model;
 mod names;
 mod page;
 mod plan;
+mod scaffold;
 mod task;
 mod templates;
 mod text;
@@ -41,6 +42,22 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Kind {
+    /// A whole resource: its table, model, pages (list, show, new, edit, delete) and tests:
+    /// just g scaffold book title:string pages:int?
+    Scaffold {
+        /// One row's name, singular snake_case: `book`, `blog_post`
+        name: String,
+        fields: Vec<String>,
+        /// Each row belongs to the signed-in user who made it; no one else sees it
+        #[arg(long)]
+        owned: bool,
+        /// Link the list from the main navigation
+        #[arg(long)]
+        nav: bool,
+        /// Print what would be written, and write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// A table and its sea-orm model: just g model book title:string pages:int?
     Model {
         /// One row's name, singular snake_case: `book`, `blog_post`
@@ -107,6 +124,7 @@ fn run(kind: Kind) -> Result<()> {
     let templates = Templates::of(&app)?;
     // Named in the files it writes, so a reader knows where they came from.
     let command = match kind {
+        Kind::Scaffold { .. } => "just g scaffold",
         Kind::Model { .. } => "just g model",
         Kind::Migration { .. } => "just g migration",
         Kind::Page { .. } => "just g page",
@@ -115,6 +133,19 @@ fn run(kind: Kind) -> Result<()> {
     };
     let mut plan = Plan::default();
     let dry_run = match kind {
+        Kind::Scaffold {
+            name,
+            fields,
+            owned,
+            nav,
+            dry_run,
+        } => {
+            let names = Names::of_resource(&name)?;
+            let fields = fields::parse_all(&fields)?;
+            let options = scaffold::Options { owned, nav };
+            scaffold::plan(&app, &templates, &mut plan, &names, &fields, &options)?;
+            dry_run
+        }
         Kind::Model {
             name,
             fields,

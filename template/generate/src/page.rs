@@ -44,20 +44,23 @@ pub fn plan(app: &App, templates: &Templates, plan: &mut Plan, name: &str) -> Re
         app,
         "src/routes.rs",
         &format!(".merge({name}::routes())"),
-        |lines| {
-            let start = lines
-                .iter()
-                .position(|line| line.starts_with("fn pages_routes()"))?;
-            let end = start + lines[start..].iter().position(|line| *line == "}")?;
-            let last = (start..end)
-                .rev()
-                .find(|at| lines[*at].trim_start().starts_with(".merge("))?;
-            Some(last + 1)
-        },
+        after_the_last_page,
     )?;
     plan.next_steps.push(format!(
         "the page is at {url}; link to it with paths::{name}::{}",
         names.pascal
     ));
     Ok(())
+}
+
+/// In `src/routes.rs`, the place after the last `.merge(…)` of `pages_routes()`.
+pub fn after_the_last_page(lines: &[&str]) -> Option<usize> {
+    let start = lines
+        .iter()
+        .position(|line| line.starts_with("fn pages_routes()"))?;
+    let end = start + lines[start..].iter().position(|line| *line == "}")?;
+    let last = (start..end)
+        .rev()
+        .find(|at| lines[*at].trim_start().starts_with(".merge("))?;
+    Some(last + 1)
 }

@@ -206,11 +206,14 @@ impl Plan {
             written.edited.push((path.clone(), app.read(&edit.path)?));
             fs::write(&path, &edit.after).with_context(|| format!("writing {}", edit.path))?;
         }
+        // The new files, and the edited ones: an added line may need wrapping.
         let rust_files: Vec<PathBuf> = self
             .creates
             .iter()
-            .filter(|(path, _)| path.ends_with(".rs"))
-            .map(|(path, _)| app.path(path))
+            .map(|(path, _)| path.as_str())
+            .chain(edited)
+            .filter(|path| path.ends_with(".rs"))
+            .map(|path| app.path(path))
             .collect();
         if !rust_files.is_empty() {
             rustfmt(&rust_files)?;
@@ -223,7 +226,8 @@ impl Plan {
 /// cannot parse fails here, before anything is kept.
 fn rustfmt(files: &[PathBuf]) -> Result<()> {
     let output = Command::new("rustfmt")
-        .args(["--edition", "2024"])
+        // Only these files, not the modules they declare.
+        .args(["--edition", "2024", "--config", "skip_children=true"])
         .args(files)
         .output()
         .context("running rustfmt (rustup component add rustfmt)")?;

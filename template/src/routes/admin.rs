@@ -26,10 +26,10 @@ use crate::{
     page::Page,
     paths, session,
     views::{
-        components::form::FormErrors,
+        components::{confirm::ConfirmDelete, form::FormErrors},
         pages::admin::{
-            ActionButton, AdminShell, Column, ConfirmDelete, Dashboard, Filter, FormField,
-            ListData, ListPage, NavLink, RowForm, RowFormCard, RowPage, TableCount,
+            ActionButton, AdminShell, Column, Dashboard, Filter, FormField, ListData, ListPage,
+            NavLink, RowForm, RowFormCard, RowPage, TableCount,
         },
     },
 };

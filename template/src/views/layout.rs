@@ -122,9 +122,9 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
     }
 }
 
-/// The links of the main navigation, in order.
-fn navigation() -> [(String, &'static str); 3] {
-    [
+/// The links of the main navigation, in order (`just g scaffold … --nav` adds its list's).
+fn navigation() -> Vec<(String, &'static str)> {
+    vec![
         (Home.to_string(), "Home"),
         (About.to_string(), "About"),
         (Contact.to_string(), "Contact"),

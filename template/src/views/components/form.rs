@@ -1,5 +1,6 @@
 //! Form pieces: the errors of a submitted form, a form that htmx posts and replaces, labelled
-//! fields with their error next to them, the CSRF field, a form-level alert.
+//! fields (inputs, text areas, checkboxes, selects) with their error next to them, the CSRF
+//! field, a form-level alert.
 //!
 //! Errors are tied to their field for screen readers (`aria-invalid`, `aria-describedby`).
 
@@ -39,6 +40,11 @@ impl FormErrors {
         self.0
             .entry(field.to_owned())
             .or_insert_with(|| message.into());
+    }
+
+    /// The value `read` gave `field`, or `None` with its message kept for the form.
+    pub fn check<T>(&mut self, field: &str, read: Result<T, String>) -> Option<T> {
+        read.map_err(|message| self.add(field, message)).ok()
     }
 
     pub fn get(&self, field: &str) -> Option<String> {
@@ -93,6 +99,12 @@ pub fn Field(
     #[prop(optional, into)] hint: Option<String>,
     #[prop(optional)] autofocus: bool,
     #[prop(optional)] id: Option<&'static str>,
+    /// Marks it for screen readers; the form's `novalidate` leaves the check to the server.
+    #[prop(optional)]
+    required: bool,
+    /// The keyboard a phone shows: `numeric`, `decimal`…
+    #[prop(optional)]
+    inputmode: &'static str,
 ) -> impl IntoView {
     let id = id.map_or_else(|| format!("field-{name}"), str::to_owned);
     let error_id = format!("{id}-error");
@@ -116,6 +128,8 @@ pub fn Field(
                 class:input-error=invalid
                 autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
                 autofocus=autofocus
+                required=required
+                inputmode=(!inputmode.is_empty()).then_some(inputmode)
                 aria-invalid=invalid.then_some("true")
                 aria-describedby=described_by
             />
@@ -152,6 +166,8 @@ pub fn TextArea(
     #[prop(optional)] value: String,
     #[prop(default = None)] error: Option<String>,
     #[prop(default = 6)] rows: u32,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] monospace: bool,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
@@ -164,9 +180,85 @@ pub fn TextArea(
                 name
                 text=value
                 rows
+                required
+                monospace
                 invalid
                 described_by=invalid.then(|| error_id.clone())
             />
+            {error.map(|message| view! { <p id=error_id class="label text-error">{message}</p> })}
+        </div>
+    }
+}
+
+/// A labelled checkbox that sends `true` when ticked (and nothing otherwise).
+#[component]
+pub fn Checkbox(
+    name: &'static str,
+    label: &'static str,
+    checked: bool,
+    #[prop(default = None)] error: Option<String>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let invalid = error.is_some();
+    let label_for = id.clone();
+    view! {
+        <div class="fieldset">
+            <label class="label gap-2 text-base-content" for=label_for>
+                <input
+                    id=id
+                    name=name
+                    type="checkbox"
+                    value="true"
+                    checked=checked
+                    class="checkbox"
+                    aria-invalid=invalid.then_some("true")
+                    aria-describedby=invalid.then(|| error_id.clone())
+                />
+                {label}
+            </label>
+            {error.map(|message| view! { <p id=error_id class="label text-error">{message}</p> })}
+        </div>
+    }
+}
+
+/// A labelled `<select>` of `options` (value, label), with `selected` chosen. `blank` is the
+/// label of an empty first option ("Choose…", or "—" for a field that may stay empty).
+#[component]
+pub fn Select(
+    name: &'static str,
+    label: &'static str,
+    options: Vec<(String, String)>,
+    selected: String,
+    #[prop(optional)] blank: Option<&'static str>,
+    #[prop(default = None)] error: Option<String>,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let invalid = error.is_some();
+    let blank_selected = selected.is_empty();
+    view! {
+        <div class="fieldset">
+            <label class="fieldset-legend" for=id.clone()>{label}</label>
+            <select
+                id=id
+                name=name
+                class="select w-full"
+                class:select-error=invalid
+                required=required
+                aria-invalid=invalid.then_some("true")
+                aria-describedby=invalid.then(|| error_id.clone())
+            >
+                {blank.map(|blank| view! { <option value="" selected=blank_selected>{blank}</option> })}
+                {options
+                    .into_iter()
+                    .map(|(value, label)| {
+                        let chosen = value == selected;
+                        view! { <option value=value selected=chosen>{label}</option> }
+                    })
+                    .collect_view()}
+            </select>
             {error.map(|message| view! { <p id=error_id class="label text-error">{message}</p> })}
         </div>
     }

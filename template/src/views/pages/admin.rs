@@ -492,25 +492,3 @@ fn options(
     }
     .into_any()
 }
-
-#[component]
-pub fn ConfirmDelete(
-    title: String,
-    action: String,
-    cancel_href: String,
-    csrf: String,
-) -> impl IntoView {
-    view! {
-        <div class="card bg-base-100 shadow-sm">
-            <div class="card-body gap-4">
-                <h1 class="card-title text-2xl">{format!("Delete {title}?")}</h1>
-                <p>"This cannot be undone."</p>
-                <form method="post" action=action class="flex gap-2">
-                    <CsrfField token=csrf />
-                    <button type="submit" class="btn btn-error">"Delete"</button>
-                    <a href=cancel_href class="btn btn-ghost">"Cancel"</a>
-                </form>
-            </div>
-        </div>
-    }
-}

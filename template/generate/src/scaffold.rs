@@ -1,0 +1,581 @@
+//! `just g scaffold NAME FIELD… [--owned] [--nav]`: a whole resource. The model (its migration,
+//! entity and test), then its pages: the paths (`src/paths/PLURAL.rs`), the handlers
+//! (`src/routes/PLURAL.rs`: list, show, new, create, edit, update, delete), the views
+//! (`src/views/pages/PLURAL.rs`) and a test of every action. With the admin area, one line
+//! registers the table there; `--nav` adds the list to the main navigation.
+
+use anyhow::{Result, bail};
+use minijinja::{context, value::Serde};
+use serde::Serialize;
+
+use crate::{
+    app::App,
+    fields::{Field, FieldView, Type},
+    model,
+    names::Names,
+    plan::Plan,
+    templates::Templates,
+};
+
+/// The column that says whose a row is, with `--owned`.
+const OWNER: &str = "user";
+
+/// Names the scaffold's files import or define besides its own: a resource whose types or
+/// module would be called so would clash with them.
+const TAKEN_TYPES: &[&str] = &[
+    "AppError",
+    "AppState",
+    "Checkbox",
+    "ConfirmDelete",
+    "CsrfField",
+    "CsrfToken",
+    "Deserialize",
+    "Field",
+    "Fixture",
+    "Form",
+    "FormAlert",
+    "FormErrors",
+    "HxForm",
+    "ListQuery",
+    "Listing",
+    "Messages",
+    "Page",
+    "Pager",
+    "Query",
+    "Response",
+    "Routes",
+    "ScrollBox",
+    "SearchForm",
+    "Select",
+    "Set",
+    "Shown",
+    "SortHeader",
+    "State",
+    "StatusCode",
+    "TestApp",
+    "TextArea",
+    "TypedPath",
+];
+const TAKEN_MODULES: &[&str] = &[
+    "app", "auth", "axum", "csrf", "db", "error", "helpers", "htmx", "input", "leptos", "listing",
+    "models", "page", "paths", "sea_orm", "serde", "std", "time", "views",
+];
+
+pub struct Options {
+    pub owned: bool,
+    pub nav: bool,
+}
+
+/// A field as the scaffold's form, list and tests handle it.
+#[derive(Debug, Clone, Serialize)]
+struct FormField {
+    /// The column, which is also the form field's name: `author_id`.
+    column: String,
+    /// `AuthorId`, in `Column::AuthorId`.
+    iden: String,
+    label: String,
+    /// What the model's field holds: `string`, `int`, `enum`…
+    kind: String,
+    optional: bool,
+    unique: bool,
+    /// An expression reading `form.{column}` into `Result<value, String>`, required or not.
+    read: String,
+    /// `input`, `textarea`, `checkbox` or `select`.
+    widget: &'static str,
+    /// The input's `type` and `inputmode`, for `input`.
+    input_type: &'static str,
+    inputmode: &'static str,
+    /// For `select`: (value, label) pairs, and the label of the empty first option, if any.
+    options: Vec<(String, String)>,
+    blank: Option<&'static str>,
+    /// A column of the list (long text and JSON are left to the row's own page).
+    listed: bool,
+    /// A column the list's search looks in.
+    searched: bool,
+    /// For a reference: the referenced model's module and one row's name (`user`, `user`).
+    references: Option<(String, String)>,
+    /// Form values for the tests, as Rust expressions: one that passes, another, one that does
+    /// not and words of its error; and when the form shows a value back otherwise than it was
+    /// typed (`2026-12-31T18:30:00` for `2026-12-31T18:30`), how, for each that passes.
+    valid: String,
+    other_valid: String,
+    invalid: String,
+    error: String,
+    stored: Option<String>,
+    other_stored: Option<String>,
+    /// Whether `valid` names a row the test makes first (a reference).
+    valid_is_a_row: bool,
+}
+
+pub fn plan(
+    app: &App,
+    templates: &Templates,
+    plan: &mut Plan,
+    names: &Names,
+    fields: &[Field],
+    options: &Options,
+) -> Result<()> {
+    let defined = [
+        names.pascal.clone(),
+        names.plural_pascal.clone(),
+        format!("New{}", names.pascal),
+        format!("Edit{}", names.pascal),
+        format!("Delete{}", names.pascal),
+    ];
+    if names.plural == names.singular
+        || TAKEN_MODULES.contains(&names.singular.as_str())
+        || TAKEN_MODULES.contains(&names.plural.as_str())
+        || defined
+            .iter()
+            .any(|name| TAKEN_TYPES.contains(&name.as_str()))
+    {
+        bail!(
+            "`{}` would clash with a name the scaffold's code uses (or has no plural of its \
+             own): choose another",
+            names.singular
+        );
+    }
+    let accounts = app.exists("src/auth.rs");
+    if options.owned && !accounts {
+        bail!("--owned needs accounts, and this app has none (it was generated without `auth`)");
+    }
+    if fields.is_empty() {
+        bail!("a scaffold needs at least one field: just g scaffold book title:string");
+    }
+    let mut model_fields = fields.to_vec();
+    if options.owned {
+        if fields.iter().any(|field| field.name == OWNER) {
+            bail!("with --owned, `{OWNER}` is the owner's column: name the field otherwise");
+        }
+        model_fields.insert(
+            0,
+            Field {
+                name: OWNER.to_owned(),
+                ty: Type::References("users".to_owned()),
+                optional: false,
+                unique: false,
+            },
+        );
+    }
+    for (url, what) in [
+        (format!("/{}", names.kebab_plural), "list"),
+        (format!("/{}/new", names.kebab_plural), "form"),
+    ] {
+        check_url_is_free(app, &url, what)?;
+    }
+    for taken in [
+        "admin", "static", "dev", "files", "health", "ready", "login", "logout",
+    ] {
+        if names.kebab_plural == taken {
+            bail!("/{taken} is the app's own: choose another name");
+        }
+    }
+    let command = "just g scaffold";
+    model::plan(app, templates, plan, names, &model_fields, command)?;
+
+    let views: Vec<FieldView> = fields.iter().map(FieldView::of).collect();
+    let models = app.models()?;
+    let mut form_fields = Vec::new();
+    for (field, view) in fields.iter().zip(&views) {
+        let references = match &field.ty {
+            Type::References(table) if *table == names.plural => {
+                Some((names.singular.clone(), names.human.clone()))
+            }
+            Type::References(table) => {
+                let module = models.get(table).cloned().unwrap_or_default();
+                Some((module.clone(), module.replace('_', " ")))
+            }
+            _ => None,
+        };
+        form_fields.push(form_field(names, field, view, references));
+    }
+    // The list shows at least one column.
+    if !form_fields.iter().any(|field| field.listed) {
+        form_fields[0].listed = true;
+    }
+    let title_field = form_fields
+        .iter()
+        .find(|field| field.kind == "string" && !field.optional)
+        .map(|field| field.column.clone());
+    let enums: Vec<&FieldView> = views
+        .iter()
+        .filter(|view| view.enum_type.is_some())
+        .collect();
+    let uses = context! {
+        shown => form_fields.iter().any(|f| f.kind != "enum"),
+        search => form_fields.iter().any(|f| f.searched),
+        unique => form_fields.iter().any(|f| f.unique),
+        references => form_fields.iter().any(|f| f.references.is_some()),
+        reference_modules => reference_modules(&form_fields, names),
+        select => form_fields.iter().any(|f| f.widget == "select"),
+        checkbox => form_fields.iter().any(|f| f.widget == "checkbox"),
+        textarea => form_fields.iter().any(|f| f.widget == "textarea"),
+        input => form_fields.iter().any(|f| f.widget == "input"),
+        row_fixtures => form_fields.iter().any(|f| f.valid_is_a_row),
+        user_fixture => form_fields
+            .iter()
+            .any(|f| f.references.as_ref().is_some_and(|(module, _)| module == "user")),
+    };
+    let context = context! {
+        names => Serde(names),
+        fields => Serde(&form_fields),
+        enums => Serde(&enums),
+        owned => options.owned,
+        title_field,
+        uses,
+        command,
+    };
+    let plural = &names.plural;
+    for (template, folder, list) in [
+        ("paths", "src/paths", "src/paths.rs"),
+        ("routes", "src/routes", "src/routes.rs"),
+        ("views", "src/views/pages", "src/views/pages.rs"),
+    ] {
+        let contents =
+            templates.render(&format!("scaffold/{template}.rs.jinja"), context.clone())?;
+        plan.create(app, format!("{folder}/{plural}.rs"), contents)?;
+        plan.declare_module(app, list, "pub mod ", plural)?;
+    }
+    let test = templates.render("scaffold/test.rs.jinja", context)?;
+    plan.create_test(app, &format!("pages_{plural}"), test)?;
+    plan.insert_line(
+        app,
+        "src/routes.rs",
+        &format!(".merge({plural}::routes())"),
+        crate::page::after_the_last_page,
+    )?;
+    if app.exists("src/admin.rs") {
+        let title = form_fields
+            .iter()
+            .find(|field| field.kind == "string")
+            .map(|field| {
+                format!(
+                    ".title(crate::models::{}::Column::{})",
+                    names.singular,
+                    cruet::to_pascal_case(&field.column)
+                )
+            })
+            .unwrap_or_default();
+        plan.insert_line(
+            app,
+            "src/admin.rs",
+            &format!(
+                "Box::new(Table::<crate::models::{}::Entity>::new(\"{plural}\", \"{}\"){title}),",
+                names.singular,
+                capitalize(&names.human_plural)
+            ),
+            |lines| before_the_end_of_the_list(lines, "fn resources()"),
+        )?;
+    }
+    if options.nav {
+        plan.insert_line(
+            app,
+            "src/views/layout.rs",
+            &format!(
+                "(crate::paths::{plural}::{}.to_string(), \"{}\"),",
+                names.plural_pascal,
+                capitalize(&names.human_plural)
+            ),
+            |lines| before_the_end_of_the_list(lines, "fn navigation()"),
+        )?;
+    }
+    plan.next_steps.push(format!(
+        "run `just migrate up`, then see the list at /{}{}",
+        names.kebab_plural,
+        if options.owned {
+            " (signed in: each row is its owner's alone)"
+        } else {
+            " (open to every visitor: see the note at the top of the routes' file)"
+        }
+    ));
+    Ok(())
+}
+
+/// The place of the `]` that closes the list (`vec![…]`) the function `function` returns.
+fn before_the_end_of_the_list(lines: &[&str], function: &str) -> Option<usize> {
+    let start = lines.iter().position(|line| line.starts_with(function))?;
+    let end = start + lines[start..].iter().position(|line| *line == "}")?;
+    (start..end).rev().find(|at| lines[*at].trim() == "]")
+}
+
+fn check_url_is_free(app: &App, url: &str, what: &str) -> Result<()> {
+    let typed_path = format!("#[typed_path(\"{url}\")]");
+    for file in app
+        .rust_files(&["src/paths"])?
+        .into_iter()
+        .chain([app.path("src/paths.rs")])
+    {
+        if std::fs::read_to_string(&file)?.contains(&typed_path) {
+            bail!(
+                "{url}, the scaffold's {what}, is a page of the app already ({}): nothing was \
+                 written",
+                file.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The models the form's references check rows of, other than the scaffold's own.
+fn reference_modules(fields: &[FormField], names: &Names) -> Vec<String> {
+    let mut modules: Vec<String> = fields
+        .iter()
+        .filter_map(|field| Some(field.references.as_ref()?.0.clone()))
+        .filter(|module| *module != names.singular)
+        .collect();
+    modules.sort();
+    modules.dedup();
+    modules
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+fn form_field(
+    names: &Names,
+    field: &Field,
+    view: &FieldView,
+    references: Option<(String, String)>,
+) -> FormField {
+    let form = format!("&form.{}", view.column);
+    let (read, widget, input_type, inputmode) = match &field.ty {
+        Type::String => (
+            format!("input::text({form}, input::STRING_MAX_CHARS)"),
+            "input",
+            "text",
+            "",
+        ),
+        Type::Text => (
+            format!("input::text({form}, input::TEXT_MAX_CHARS)"),
+            "textarea",
+            "",
+            "",
+        ),
+        Type::Int => (
+            format!("input::number::<i32>({form})"),
+            "input",
+            "text",
+            "numeric",
+        ),
+        Type::BigInt | Type::References(_) => (
+            format!("input::number::<i64>({form})"),
+            "input",
+            "text",
+            "numeric",
+        ),
+        Type::Float => (format!("input::float({form})"), "input", "text", "decimal"),
+        Type::Decimal => (
+            format!("input::decimal({form})"),
+            "input",
+            "text",
+            "decimal",
+        ),
+        Type::Bool if field.optional => (format!("input::yes_or_no({form})"), "select", "", ""),
+        Type::Bool => (format!("input::checkbox({form})"), "checkbox", "", ""),
+        Type::Date => (format!("input::date({form})"), "input", "date", ""),
+        Type::DateTime => (
+            format!("input::datetime({form})"),
+            "input",
+            "datetime-local",
+            "",
+        ),
+        Type::Uuid => (format!("input::uuid({form})"), "input", "text", ""),
+        Type::Json => (format!("input::json({form})"), "textarea", "", ""),
+        Type::Enum(_) => (
+            format!(
+                "input::choice::<{}::{}>({form})",
+                names.singular,
+                view.enum_type.clone().unwrap_or_default()
+            ),
+            "select",
+            "",
+            "",
+        ),
+    };
+    // A checkbox is never empty: unticked is `false`.
+    let read = if field.optional || widget == "checkbox" {
+        read
+    } else {
+        format!("{read}.and_then(input::required)")
+    };
+    let (options, blank) = match &field.ty {
+        Type::Enum(values) => (
+            values
+                .iter()
+                .map(|value| (value.clone(), capitalize(&value.replace('_', " "))))
+                .collect(),
+            Some(if field.optional { "—" } else { "Choose…" }),
+        ),
+        Type::Bool => (
+            vec![
+                ("true".to_owned(), "Yes".to_owned()),
+                ("false".to_owned(), "No".to_owned()),
+            ],
+            Some("—"),
+        ),
+        _ => (Vec::new(), None),
+    };
+    let values = test_values(field);
+    let literal = |text: &str| format!("{text:?}");
+    FormField {
+        column: view.column.clone(),
+        iden: view.iden.clone(),
+        label: view.label.clone(),
+        kind: view.kind.clone(),
+        optional: field.optional,
+        unique: field.unique,
+        read,
+        widget,
+        input_type,
+        inputmode,
+        options,
+        blank,
+        listed: !matches!(field.ty, Type::Text | Type::Json),
+        searched: matches!(field.ty, Type::String | Type::Text),
+        valid_is_a_row: references.is_some(),
+        references,
+        valid: literal(&values.valid),
+        other_valid: literal(&values.other),
+        invalid: match values.invalid {
+            Invalid::Text(text) => format!("{text:?}.to_owned()"),
+            Invalid::Repeated(text, times) => format!("{text:?}.repeat({times})"),
+        },
+        error: literal(values.error),
+        stored: values.stored.map(|(valid, _)| literal(valid)),
+        other_stored: values.stored.map(|(_, other)| literal(other)),
+    }
+}
+
+/// A value the form refuses: text, or text repeated (too long to write out).
+enum Invalid {
+    Text(String),
+    Repeated(&'static str, usize),
+}
+
+struct TestValues {
+    valid: String,
+    other: String,
+    invalid: Invalid,
+    error: &'static str,
+    stored: Option<(&'static str, &'static str)>,
+}
+
+/// For the tests: a value the form takes, another, one it refuses and words of the refusal.
+/// A reference's values are made by the test (rows it inserts first).
+fn test_values(field: &Field) -> TestValues {
+    let label = cruet::to_sentence_case(&field.name);
+    let text = |text: &str| Invalid::Text(text.to_owned());
+    let (valid, other, invalid, error, stored): (String, String, Invalid, &str, _) = match &field.ty
+    {
+        Type::String | Type::Text => {
+            let (invalid, error) = match (field.optional, &field.ty) {
+                (false, _) => (text(""), "Fill this in"),
+                (true, Type::String) => (Invalid::Repeated("x", 256), "at most 255"),
+                (true, _) => (text("a\u{1}b"), "control characters"),
+            };
+            (
+                format!("{label} one"),
+                format!("{label} two"),
+                invalid,
+                error,
+                None,
+            )
+        }
+        Type::Int => (
+            "42".into(),
+            "-7".into(),
+            text("forty-two"),
+            "whole number",
+            None,
+        ),
+        Type::BigInt => (
+            "4200000000".into(),
+            "-1".into(),
+            text("1.5"),
+            "whole number",
+            None,
+        ),
+        Type::Float => (
+            "3.5".into(),
+            "-0.25".into(),
+            text("three"),
+            "a number",
+            None,
+        ),
+        Type::Decimal => (
+            "19.99".into(),
+            "20.5".into(),
+            text("0.00001"),
+            "after the point",
+            None,
+        ),
+        Type::Bool if field.optional => (
+            "true".into(),
+            "false".into(),
+            text("maybe"),
+            "yes or no",
+            None,
+        ),
+        Type::Bool => (
+            "true".into(),
+            String::new(),
+            text("maybe"),
+            "Tick",
+            Some(("true", "false")),
+        ),
+        Type::Date => (
+            "2026-12-31".into(),
+            "2027-01-15".into(),
+            text("31/12/2026"),
+            "a date",
+            None,
+        ),
+        Type::DateTime => (
+            "2026-12-31T18:30".into(),
+            "2027-01-15T08:05".into(),
+            text("tomorrow"),
+            "a date and time",
+            Some(("2026-12-31T18:30:00", "2027-01-15T08:05:00")),
+        ),
+        Type::Uuid => (
+            "67e55044-10b1-426f-9247-bb680e5fe0c8".into(),
+            "0b9a8f7e-6d5c-4b3a-8291-a0b1c2d3e4f5".into(),
+            text("not-a-uuid"),
+            "a UUID",
+            None,
+        ),
+        Type::Json => (
+            "{\"size\": 3}".into(),
+            "[1, 2]".into(),
+            text("{"),
+            "not JSON",
+            Some(("{\n  \"size\": 3\n}", "[\n  1,\n  2\n]")),
+        ),
+        Type::Enum(values) => (
+            values.last().cloned().unwrap_or_default(),
+            values[0].clone(),
+            text("no_such_value"),
+            "values listed",
+            None,
+        ),
+        Type::References(_) => (
+            String::new(),
+            String::new(),
+            text("abc"),
+            "whole number",
+            None,
+        ),
+    };
+    TestValues {
+        valid,
+        other,
+        invalid,
+        error,
+        stored,
+    }
+}
