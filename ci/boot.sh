@@ -108,19 +108,23 @@ if [ $ready = 1 ]; then
         code=$(curl -s -o /dev/null -w '%{http_code}' "$base/account")
         check "the account page sends visitors to sign in (303, got $code)" test "$code" = 303
     fi
-    # The uploads option: as a browser without JavaScript, the admin signs in, uploads a PNG
-    # through the form (its CSRF token in the action) and downloads it back.
-    if has "/files" "$routes"; then
-        code=$(curl -s -o /dev/null -w '%{http_code}' "$base/files")
-        check "the files page sends visitors to sign in (303, got $code)" test "$code" = 303
-        jar=$(mktemp) png=$(mktemp) back=$(mktemp)
-        printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR' >"$png"
+    # With accounts, the admin signs in as a browser without JavaScript would, into the cookie jar.
+    jar=$(mktemp)
+    if [ $accounts = 1 ]; then
         password=$(sed -n 's/.*password: \([^ ]*\).*/\1/p' <<<"$created")
         token=$(curl -fsS -c "$jar" "$base/login" | grep -o 'name="csrf_token" value="[^"]*"' |
             head -1 | sed 's/.*value="//; s/"$//')
         curl -fsS -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf_token=$token" \
             --data-urlencode "email=admin@example.com" --data-urlencode "password=$password" \
             "$base/login" || true
+    fi
+    # The uploads option: as a browser without JavaScript, the admin (signed in above) uploads a PNG
+    # through the form (its CSRF token in the action) and downloads it back.
+    if has "/files" "$routes"; then
+        code=$(curl -s -o /dev/null -w '%{http_code}' "$base/files")
+        check "the files page sends visitors to sign in (303, got $code)" test "$code" = 303
+        png=$(mktemp) back=$(mktemp)
+        printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR' >"$png"
         action=$(curl -fsS -b "$jar" "$base/files" | grep -o 'action="/files?csrf_token=[^"]*"' |
             sed 's/action="//; s/"$//')
         code=$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' \
@@ -130,8 +134,18 @@ if [ $ready = 1 ]; then
             sed 's/href="//; s/"$//')
         curl -fsS -b "$jar" -o "$back" "$base$download" || true
         check "the uploaded file downloads as it was sent" cmp -s "$png" "$back"
-        rm -f "$jar" "$png" "$back"
+        rm -f "$png" "$back"
     fi
+    # What `just g` wrote (ci/generators.sh): each page, and each scaffold's list and form. Pages
+    # whose rows have owners send visitors to sign in, and render for the signed-in admin.
+    for path in $(generated_pages "$app") $(generated_scaffolds "$app" | sed 'p; s|$|/new|'); do
+        code=$(curl -s -o /dev/null -w '%{http_code}' "$base$path")
+        if [ "$code" = 303 ] && [ $accounts = 1 ]; then
+            code=$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' "$base$path")
+        fi
+        check "$path, written by just g, renders (200, got $code)" test "$code" = 200
+    done
+    rm -f "$jar"
     stylesheet=$(sed -n 's/.*<link rel="stylesheet" href="\([^"]*\)".*/\1/p' <<<"$home")
     check "the hashed stylesheet is served" curl -fsS -o /dev/null "$base$stylesheet"
     code=$(curl -s -o /dev/null -w '%{http_code}' "$base/no/such/page")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The generators of a generated app (`just g`), as a user runs them: models that together use every
-# field type, optional and unique fields, references between generated tables (and to users, with
-# accounts), migrations of each kind; then the refusals, each of which must write nothing, and a
+# The generators of a generated app (`just g`), as a user runs them: models and scaffolds that
+# together use every field type, optional and unique fields, references between generated tables
+# (and to users, with accounts), --owned, migrations of each kind; then the refusals, each of which must write nothing, and a
 # template broken on purpose, which must leave the tree as it was. What they wrote is then checked
 # by the app's own `just audit` (fmt, clippy, the generated tests on the real database, every
 # migration down and up again), which ci/combos.sh runs next.
@@ -67,6 +67,33 @@ generates migration remove_subtitle_from_books subtitle:string
 sed -i '/^    pub subtitle: String,$/d' src/models/book.rs
 commit "the removed column out of the model"
 generates migration backfill_book_slugs
+# Scaffolds that together use every field type, optional and unique fields, references to a
+# scaffolded table, to a model's table, to users and to their own table; one with --owned and
+# --nav (with accounts). ci/html.sh fills in their forms in the browser, in this order.
+generates scaffold publisher name:string:unique website:string? founded_on:date? about:text? \
+    "${editor[@]}"
+generates scaffold review title:string body:text rating:int score:float? price:decimal? \
+    recommended:bool reviewed_at:datetime? code:uuid:unique extra:json? mood:enum:glad,sad? \
+    publisher:references:publishers book:references:books? --nav
+if [ -f src/models/user.rs ]; then
+    generates scaffold reading_note body:text pinned:bool? views:bigint:unique \
+        follows:references:reading_notes? --owned --nav
+    refuses "owner's column" scaffold shelf user:references:users --owned
+else
+    refuses "needs accounts" scaffold reading_note body:text --owned
+    generates scaffold reading_note body:text pinned:bool? views:bigint:unique \
+        follows:references:reading_notes? --nav
+fi
+refuses "exists already" scaffold review title:string
+refuses "exists already" scaffold book title:string
+refuses "at least one field" scaffold shelf
+refuses "clash" scaffold page title:string
+refuses "clash" scaffold input title:string
+refuses "no plural" scaffold news title:string
+refuses "unexpected argument" scaffold shelf name:string --public
+refuses "does not exist" scaffold shelf book:references:nothings
+output=$(just g scaffold shelf name:string --dry-run) && [[ $output == *"would create"* ]] && clean ||
+    fail "scaffold --dry-run wrote something, or printed no plan"
 if [ -f src/tasks.rs ]; then
     generates task resize_cover
     refuses "exists already" task send_email

@@ -25,15 +25,14 @@ serve_for_checks "$app" "$binary"
 # Mail of the kind no form sends: the test message.
 "$binary" mail test ops@example.com >/dev/null
 
-# The pages `just g page` wrote (ci/generators.sh): the paths of src/paths/, where the template
-# has none of its own.
-generated=$(cat "$app"/src/paths/*.rs 2>/dev/null |
-    sed -n 's|^#\[typed_path("\(/[^"{]*\)")\]$|\1|p' | tr '\n' ' ' || true)
+# What `just g` wrote (ci/generators.sh): pages, and the resources of scaffolds.
+generated=$(generated_pages "$app" | tr '\n' ' ')
+scaffolds=$(generated_scaffolds "$app" | tr '\n' ' ')
 
 out=$WORK/html-report
 rm -rf "$out"
 status=0
-ROUTES=$ROUTES GENERATED_PAGES=$generated OUTBOX_DIR=$app/data/mail VNU_JAR=$tools/node_modules/vnu-jar/build/dist/vnu.jar \
+ROUTES=$ROUTES GENERATED_PAGES=$generated GENERATED_SCAFFOLDS=$scaffolds OUTBOX_DIR=$app/data/mail VNU_JAR=$tools/node_modules/vnu-jar/build/dist/vnu.jar \
     CHROMIUM=$chromium node "$tools/check.mjs" "$SERVED_URL" "$out" || status=$?
 stop_served
 exit $status

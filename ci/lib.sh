@@ -133,6 +133,20 @@ defines() {
     done
 }
 
+# generated_pages APP_DIR: the URLs of the pages `just g page` wrote (ci/generators.sh), from
+# the paths of src/paths/ (where the template has none of its own), one a line.
+generated_pages() {
+    grep -L '/{id}/edit")' "$1"/src/paths/*.rs 2>/dev/null |
+        xargs -r sed -n 's|^#\[typed_path("\(/[^"{]*\)")\]$|\1|p' || true
+}
+
+# generated_scaffolds APP_DIR: the lists of the resources `just g scaffold` wrote, one a line
+# (their forms are LIST/new, their rows LIST/ID).
+generated_scaffolds() {
+    grep -l '/{id}/edit")' "$1"/src/paths/*.rs 2>/dev/null |
+        xargs -r sed -n 's|^#\[typed_path("\(/[^"{/]*\)")\]$|\1|p' | grep -v '/new$' || true
+}
+
 # serve_for_checks APP_DIR BINARY: in APP_DIR, starts the app on a blank development database
 # (mail into the outbox) with an administrator and a user when it has accounts, and waits until it
 # is ready. Sets SERVED_URL, SERVED_PID, SERVED_LOG and ROUTES (its `routes`), and exports

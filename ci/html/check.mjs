@@ -311,6 +311,78 @@ if (accounts) {
     await visit(admin, "/account");
   }
 }
+// The resources `just g scaffold` wrote (ci/generators.sh), in the order they were written (a
+// reference may name an earlier one): the list, the form empty and refused, then filled in by the
+// browser and saved; the new row's page, its form and its confirmation; the list with the row.
+const scaffolds = (process.env.GENERATED_SCAFFOLDS ?? "").split(/\s+/).filter(Boolean);
+if (scaffolds.length) {
+  const writer = await visitor("writer");
+  if (accounts) await signIn(writer, env("USER_EMAIL"), env("USER_PASSWORD"));
+  const made = {}; // list URL → id of the row saved here
+  for (const list of scaffolds) {
+    const slug = `writer${list.replace(/[^a-z0-9]+/gi, "-")}`;
+    await visit(writer, `${list}/new`);
+    await checkRefusedForm(writer, `${list}/new`, list, {}, `${slug}-422`);
+    const id = await fillAndSave(writer.page, list, made);
+    if (id === null) continue;
+    made[list] = id;
+    await visit(writer, list);
+    await visit(writer, `${list}?q=a&sort=-id`, { route: list, name: `${slug}-searched` });
+    await visit(writer, `${list}/${id}`, { route: `${list}/{id}` });
+    await visit(writer, `${list}/${id}/edit`, { route: `${list}/{id}/edit` });
+    await visit(writer, `${list}/${id}/delete`, { route: `${list}/{id}/delete` });
+  }
+}
+
+/// Fills in the form at `list`/new as a person would, from what each field says of itself (its
+/// type, its keyboard, its hint), saves it, and returns the new row's id (null when it failed).
+async function fillAndSave(page, list, made) {
+  await page.setViewportSize(DESKTOP);
+  await page.goto(`${base}${list}/new`);
+  const form = page.locator(`form[action="${list}"]`);
+  const fields = await form.evaluate((form) =>
+    [...form.querySelectorAll("input:not([type=hidden]), select, textarea")].map((field) => ({
+      name: field.name,
+      tag: field.tagName.toLowerCase(),
+      type: field.type,
+      inputmode: field.getAttribute("inputmode") ?? "",
+      monospace: field.classList.contains("font-mono"),
+      required: field.required,
+      hint: document.getElementById(`${field.id}-hint`)?.textContent ?? "",
+    })),
+  );
+  const unique = `${Date.now()}`.slice(-6);
+  for (const field of fields) {
+    const input = form.locator(`[name="${field.name}"]`);
+    const reference = field.hint.match(/as in (\/[a-z0-9-]+)\/7/);
+    if (reference) {
+      const id = reference[1] === "/users" ? "1" : made[reference[1]];
+      if (id) await input.fill(String(id));
+      else if (field.required) {
+        fail(`${list}/new: ${field.name} needs a row of ${reference[1]}, which no scaffold before it made`);
+        return null;
+      }
+    } else if (field.tag === "select") await input.selectOption({ index: 1 });
+    else if (field.type === "checkbox") await input.check();
+    else if (field.tag === "textarea") await input.fill(field.monospace ? '{"size": 3}' : "Two lines,\nof text.");
+    else if (field.type === "date") await input.fill("2026-12-31");
+    else if (field.type === "datetime-local") await input.fill("2026-12-31T18:30");
+    else if (field.hint.startsWith("Such as ") && field.hint.includes("-")) await input.fill(crypto.randomUUID());
+    else if (field.inputmode === "numeric") await input.fill("7");
+    else if (field.inputmode === "decimal") await input.fill("1.5");
+    else await input.fill(`A ${field.name} ${unique}`);
+  }
+  await form.locator('button[type="submit"]').click();
+  try {
+    await page.waitForURL(new RegExp(`${list}/\\d+$`), { timeout: 10_000 });
+  } catch {
+    const errors = await page.locator(".text-error, [role=alert]").allTextContents();
+    fail(`${list}/new: the form filled in was not saved: ${errors.join("; ")}`);
+    return null;
+  }
+  return Number(new URL(page.url()).pathname.split("/").pop());
+}
+
 if (has("/dev/mail")) await visit(anonymous, "/dev/mail");
 
 // Every GET route is covered.

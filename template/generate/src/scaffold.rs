@@ -80,6 +80,8 @@ struct FormField {
     unique: bool,
     /// An expression reading `form.{column}` into `Result<value, String>`, required or not.
     read: String,
+    /// Words under the field, if it needs them, as a Rust string literal.
+    hint: Option<String>,
     /// `input`, `textarea`, `checkbox` or `select`.
     widget: &'static str,
     /// The input's `type` and `inputmode`, for `input`.
@@ -122,16 +124,22 @@ pub fn plan(
         format!("Edit{}", names.pascal),
         format!("Delete{}", names.pascal),
     ];
-    if names.plural == names.singular
-        || TAKEN_MODULES.contains(&names.singular.as_str())
+    if names.plural == names.singular {
+        bail!(
+            "`{}` has no plural of its own: the list and one row would have the same name; \
+             choose another (`{}_item`)",
+            names.singular,
+            names.singular
+        );
+    }
+    if TAKEN_MODULES.contains(&names.singular.as_str())
         || TAKEN_MODULES.contains(&names.plural.as_str())
         || defined
             .iter()
             .any(|name| TAKEN_TYPES.contains(&name.as_str()))
     {
         bail!(
-            "`{}` would clash with a name the scaffold's code uses (or has no plural of its \
-             own): choose another",
+            "`{}` would clash with a name the scaffold's code uses: choose another",
             names.singular
         );
     }
@@ -328,6 +336,15 @@ fn reference_modules(fields: &[FormField], names: &Names) -> Vec<String> {
     modules
 }
 
+/// `a` or `an`, before `word`.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     chars
@@ -421,8 +438,25 @@ fn form_field(
         _ => (Vec::new(), None),
     };
     let values = test_values(field);
+    let hint = match &field.ty {
+        Type::References(table) => {
+            let one = references
+                .as_ref()
+                .map_or("row", |(_, human)| human.as_str());
+            Some(format!(
+                "The number of {} {one}, as in /{}/7.",
+                article(one),
+                table.replace('_', "-")
+            ))
+        }
+        Type::DateTime => Some("In UTC.".to_owned()),
+        Type::Uuid => Some("Such as 67e55044-10b1-426f-9247-bb680e5fe0c8.".to_owned()),
+        _ => None,
+    }
+    .map(|hint| format!("{hint:?}"));
     let literal = |text: &str| format!("{text:?}");
     FormField {
+        hint,
         column: view.column.clone(),
         iden: view.iden.clone(),
         label: view.label.clone(),
