@@ -119,7 +119,7 @@ refuses "unknown type" model shelf title:varchar
 refuses "unexpected argument" model shelf name:string --owned-by-nobody
 refuses "exists already" model book title:string
 refuses "exists already" model session data:text
-refuses "does not exist" model review book:references:nothings
+refuses "does not exist" model shelf_item book:references:nothings
 refuses "exists already" migration create_books title:string
 refuses "no table" migration add_colour_to_nothings colour:string
 refuses "make it optional" migration add_released_on_to_books released_on:date

@@ -354,12 +354,14 @@ async function fillAndSave(page, list, made) {
   const unique = `${Date.now()}`.slice(-6);
   for (const field of fields) {
     const input = form.locator(`[name="${field.name}"]`);
-    const reference = field.hint.match(/as in (\/[a-z0-9-]+)\/7/);
-    if (reference) {
-      const id = reference[1] === "/users" ? "1" : made[reference[1]];
-      if (id) await input.fill(String(id));
+    // A reference: to a scaffold's row made before, to a user (the administrator, the first),
+    // or to a table without pages, left empty when it may be.
+    const page = field.hint.match(/as in (\/[a-z0-9-]+)\/7/);
+    const reference = page ? made[page[1]] : /^The number \(id\) of a user\./.test(field.hint) ? 1 : undefined;
+    if (page || field.hint.startsWith("The number (id) of")) {
+      if (reference) await input.fill(String(reference));
       else if (field.required) {
-        fail(`${list}/new: ${field.name} needs a row of ${reference[1]}, which no scaffold before it made`);
+        fail(`${list}/new: ${field.name} needs a row no form before it made (${field.hint})`);
         return null;
       }
     } else if (field.tag === "select") await input.selectOption({ index: 1 });

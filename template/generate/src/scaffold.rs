@@ -165,12 +165,6 @@ pub fn plan(
             },
         );
     }
-    for (url, what) in [
-        (format!("/{}", names.kebab_plural), "list"),
-        (format!("/{}/new", names.kebab_plural), "form"),
-    ] {
-        check_url_is_free(app, &url, what)?;
-    }
     for taken in [
         "admin", "static", "dev", "files", "health", "ready", "login", "logout",
     ] {
@@ -180,6 +174,12 @@ pub fn plan(
     }
     let command = "just g scaffold";
     model::plan(app, templates, plan, names, &model_fields, command)?;
+    for (url, what) in [
+        (format!("/{}", names.kebab_plural), "list"),
+        (format!("/{}/new", names.kebab_plural), "form"),
+    ] {
+        check_url_is_free(app, &url, what)?;
+    }
 
     let views: Vec<FieldView> = fields.iter().map(FieldView::of).collect();
     let models = app.models()?;
@@ -195,7 +195,14 @@ pub fn plan(
             }
             _ => None,
         };
-        form_fields.push(form_field(names, field, view, references));
+        // Its own table, or one with a scaffold's pages.
+        let has_pages = match &field.ty {
+            Type::References(table) => {
+                *table == names.plural || app.exists(&format!("src/paths/{table}.rs"))
+            }
+            _ => false,
+        };
+        form_fields.push(form_field(names, field, view, references, has_pages));
     }
     // The list shows at least one column.
     if !form_fields.iter().any(|field| field.listed) {
@@ -358,6 +365,7 @@ fn form_field(
     field: &Field,
     view: &FieldView,
     references: Option<(String, String)>,
+    has_pages: bool,
 ) -> FormField {
     let form = format!("&form.{}", view.column);
     let (read, widget, input_type, inputmode) = match &field.ty {
@@ -443,11 +451,16 @@ fn form_field(
             let one = references
                 .as_ref()
                 .map_or("row", |(_, human)| human.as_str());
-            Some(format!(
-                "The number of {} {one}, as in /{}/7.",
-                article(one),
-                table.replace('_', "-")
-            ))
+            // A table with pages shows the number in their addresses.
+            Some(if has_pages {
+                format!(
+                    "The number of {} {one}, as in /{}/7.",
+                    article(one),
+                    table.replace('_', "-")
+                )
+            } else {
+                format!("The number (id) of {} {one}.", article(one))
+            })
         }
         Type::DateTime => Some("In UTC.".to_owned()),
         Type::Uuid => Some("Such as 67e55044-10b1-426f-9247-bb680e5fe0c8.".to_owned()),
@@ -611,5 +624,67 @@ fn test_values(field: &Field) -> TestValues {
         invalid,
         error,
         stored,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form_field_of(arg: &str) -> FormField {
+        let field = Field::parse(arg).unwrap();
+        let names = Names::of_resource("book").unwrap();
+        form_field(&names, &field, &FieldView::of(&field), None, false)
+    }
+
+    #[test]
+    fn each_type_is_read_by_its_function_and_required_unless_optional() {
+        assert_eq!(
+            form_field_of("title:string").read,
+            "input::text(&form.title, input::STRING_MAX_CHARS).and_then(input::required)"
+        );
+        assert_eq!(
+            form_field_of("pages:int?").read,
+            "input::number::<i32>(&form.pages)"
+        );
+        assert_eq!(
+            form_field_of("status:enum:draft,published").read,
+            "input::choice::<book::Status>(&form.status).and_then(input::required)"
+        );
+        // An unticked checkbox is `false`, never empty.
+        assert_eq!(
+            form_field_of("done:bool").read,
+            "input::checkbox(&form.done)"
+        );
+        assert_eq!(form_field_of("done:bool?").widget, "select");
+        let body = form_field_of("body:text");
+        assert!(body.searched && !body.listed);
+    }
+
+    #[test]
+    fn test_values_are_rust_literals() {
+        let title = form_field_of("title:string?");
+        assert_eq!(title.valid, "\"Title one\"");
+        assert_eq!(title.invalid, "\"x\".repeat(256)");
+        let at = form_field_of("at:datetime");
+        assert_eq!(at.stored.as_deref(), Some("\"2026-12-31T18:30:00\""));
+    }
+
+    #[test]
+    fn a_line_goes_before_the_end_of_the_list_a_function_returns() {
+        let lines = [
+            "fn resources() -> Vec<X> {",
+            "    vec![",
+            "        Box::new(",
+            "            accounts(),",
+            "        ),",
+            "    ]",
+            "}",
+        ];
+        assert_eq!(
+            before_the_end_of_the_list(&lines, "fn resources()"),
+            Some(5)
+        );
+        assert_eq!(before_the_end_of_the_list(&lines, "fn navigation()"), None);
     }
 }

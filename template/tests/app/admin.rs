@@ -101,7 +101,13 @@ async fn the_dashboard_counts_rows_and_empties_the_cache() {
     let dashboard = app.get(paths::AdminDashboard).await;
     dashboard.assert_status_ok();
     let document = html(&dashboard);
-    assert_eq!(text_of(&document, "[data-testid=counts] .stat-value"), "2");
+    assert_eq!(
+        text_of(
+            &document,
+            "[data-testid=counts] a[href='/admin/users'] .stat-value"
+        ),
+        "2"
+    );
     assert_eq!(
         text_of(&document, "header nav > ul a[aria-current=page]"),
         "Admin",
