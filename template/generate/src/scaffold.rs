@@ -236,6 +236,7 @@ pub fn plan(
         fields => Serde(&form_fields),
         enums => Serde(&enums),
         owned => options.owned,
+        accounts,
         title_field,
         uses,
         command,
@@ -295,12 +296,12 @@ pub fn plan(
         )?;
     }
     plan.next_steps.push(format!(
-        "run `just migrate up`, then see the list at /{}{}",
+        "then the list is at /{}{}",
         names.kebab_plural,
         if options.owned {
             " (signed in: each row is its owner's alone)"
         } else {
-            " (open to every visitor: see the note at the top of the routes' file)"
+            " (open to every visitor: see the top of its routes' file)"
         }
     ));
     Ok(())
