@@ -15,6 +15,18 @@ pub fn plan(app: &App, templates: &Templates, plan: &mut Plan, name: &str) -> Re
             bail!("{url} is the app's own (static files, development tools): choose another name");
         }
     }
+    check_url_is_free(app, &url)?;
+    let context = context! { names => Serde(&names) };
+    plan_files(app, templates, plan, "page", name, &context)?;
+    plan.next_steps.push(format!(
+        "the page is at {url}; link to it with paths::{name}::{}",
+        names.pascal
+    ));
+    Ok(())
+}
+
+/// Refuses `url` when a path of the app has it already.
+pub fn check_url_is_free(app: &App, url: &str) -> Result<()> {
     let typed_path = format!("#[typed_path(\"{url}\")]");
     for file in app
         .rust_files(&["src/paths"])?
@@ -28,29 +40,37 @@ pub fn plan(app: &App, templates: &Templates, plan: &mut Plan, name: &str) -> Re
             );
         }
     }
-    let context = context! { names => Serde(&names) };
+    Ok(())
+}
+
+/// Plans the files of a page (or a scaffold's pages), from the templates of `kind`: the path,
+/// the handler and the view of `module`, each declared in its list; a test, `pages_{module}`;
+/// and the handler's routes among the pages'.
+pub fn plan_files(
+    app: &App,
+    templates: &Templates,
+    plan: &mut Plan,
+    kind: &str,
+    module: &str,
+    context: &minijinja::Value,
+) -> Result<()> {
     for (template, folder, list) in [
         ("path", "src/paths", "src/paths.rs"),
         ("routes", "src/routes", "src/routes.rs"),
         ("view", "src/views/pages", "src/views/pages.rs"),
     ] {
-        let contents = templates.render(&format!("page/{template}.rs.jinja"), context.clone())?;
-        plan.create(app, format!("{folder}/{name}.rs"), contents)?;
-        plan.declare_module(app, list, "pub mod ", name)?;
+        let contents = templates.render(&format!("{kind}/{template}.rs.jinja"), context.clone())?;
+        plan.create(app, format!("{folder}/{module}.rs"), contents)?;
+        plan.declare_module(app, list, "pub mod ", module)?;
     }
-    let test = templates.render("page/test.rs.jinja", context)?;
-    plan.create_test(app, &format!("pages_{name}"), test)?;
+    let test = templates.render(&format!("{kind}/test.rs.jinja"), context.clone())?;
+    plan.create_test(app, &format!("pages_{module}"), test)?;
     plan.insert_line(
         app,
         "src/routes.rs",
-        &format!(".merge({name}::routes())"),
+        &format!(".merge({module}::routes())"),
         after_the_last_page,
-    )?;
-    plan.next_steps.push(format!(
-        "the page is at {url}; link to it with paths::{name}::{}",
-        names.pascal
-    ));
-    Ok(())
+    )
 }
 
 /// In `src/routes.rs`, the place after the last `.merge(…)` of `pages_routes()`.

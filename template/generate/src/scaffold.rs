@@ -174,11 +174,11 @@ pub fn plan(
     }
     let command = "just g scaffold";
     model::plan(app, templates, plan, names, &model_fields, command)?;
-    for (url, what) in [
-        (format!("/{}", names.kebab_plural), "list"),
-        (format!("/{}/new", names.kebab_plural), "form"),
+    for url in [
+        format!("/{}", names.kebab_plural),
+        format!("/{}/new", names.kebab_plural),
     ] {
-        check_url_is_free(app, &url, what)?;
+        crate::page::check_url_is_free(app, &url)?;
     }
 
     let views: Vec<FieldView> = fields.iter().map(FieldView::of).collect();
@@ -242,24 +242,7 @@ pub fn plan(
         command,
     };
     let plural = &names.plural;
-    for (template, folder, list) in [
-        ("paths", "src/paths", "src/paths.rs"),
-        ("routes", "src/routes", "src/routes.rs"),
-        ("views", "src/views/pages", "src/views/pages.rs"),
-    ] {
-        let contents =
-            templates.render(&format!("scaffold/{template}.rs.jinja"), context.clone())?;
-        plan.create(app, format!("{folder}/{plural}.rs"), contents)?;
-        plan.declare_module(app, list, "pub mod ", plural)?;
-    }
-    let test = templates.render("scaffold/test.rs.jinja", context)?;
-    plan.create_test(app, &format!("pages_{plural}"), test)?;
-    plan.insert_line(
-        app,
-        "src/routes.rs",
-        &format!(".merge({plural}::routes())"),
-        crate::page::after_the_last_page,
-    )?;
+    crate::page::plan_files(app, templates, plan, "scaffold", plural, &context)?;
     if app.exists("src/admin.rs") {
         let title = form_fields
             .iter()
@@ -312,24 +295,6 @@ fn before_the_end_of_the_list(lines: &[&str], function: &str) -> Option<usize> {
     let start = lines.iter().position(|line| line.starts_with(function))?;
     let end = start + lines[start..].iter().position(|line| *line == "}")?;
     (start..end).rev().find(|at| lines[*at].trim() == "]")
-}
-
-fn check_url_is_free(app: &App, url: &str, what: &str) -> Result<()> {
-    let typed_path = format!("#[typed_path(\"{url}\")]");
-    for file in app
-        .rust_files(&["src/paths"])?
-        .into_iter()
-        .chain([app.path("src/paths.rs")])
-    {
-        if std::fs::read_to_string(&file)?.contains(&typed_path) {
-            bail!(
-                "{url}, the scaffold's {what}, is a page of the app already ({}): nothing was \
-                 written",
-                file.display()
-            );
-        }
-    }
-    Ok(())
 }
 
 /// The models the form's references check rows of, other than the scaffold's own.
