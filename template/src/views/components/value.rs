@@ -48,7 +48,14 @@ macro_rules! shown_as_displayed {
     };
 }
 
-shown_as_displayed!(i32, i64, f64, Decimal, Uuid, Date);
+shown_as_displayed!(i32, i64, f64, Uuid, Date);
+
+impl Shown for Decimal {
+    /// Without the zeros Postgres pads its scale with: `19.99`, not `19.9900`.
+    fn shown(&self) -> String {
+        self.normalize().to_string()
+    }
+}
 
 impl Shown for bool {
     fn shown(&self) -> String {
@@ -95,6 +102,7 @@ mod tests {
         assert_eq!(Some(true).shown(), "Yes");
         assert_eq!(None::<i32>.shown(), "—");
         assert_eq!(None::<i32>.as_input(), "");
+        assert_eq!(Decimal::new(199_900, 4).shown(), "19.99");
         let at = datetime!(2026-12-31 18:30 +01:00);
         assert_eq!(at.shown(), "2026-12-31 17:30 UTC");
         assert_eq!(at.as_input(), "2026-12-31T17:30:00");
