@@ -98,7 +98,9 @@ fn sample(app: &App, names: &Names, view: &FieldView) -> Result<String> {
             return Ok("None".to_owned());
         }
         Some(reference) if reference.table == "users" => format!(
-            "app.create_user(&format!(\"{}-{{n}}@example.com\"), \"correct horse battery staple\", false).await.id",
+            // The model's name too: samples of two models may each make a user.
+            "app.create_user(&format!(\"{}-{}-{{n}}@example.com\"), \"correct horse battery staple\", false).await.id",
+            names.kebab,
             view.name.replace('_', "-")
         ),
         Some(reference) => {
