@@ -241,6 +241,7 @@ pub fn plan(
         enums => Serde(&enums),
         owned => options.owned,
         accounts,
+        admin => app.exists("src/admin.rs"),
         title_field,
         uses,
         command,
