@@ -107,6 +107,10 @@ impl AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(error: sea_orm::DbErr) -> Self {
+        // An update that found no row: another request deleted it in between.
+        if matches!(error, sea_orm::DbErr::RecordNotUpdated) {
+            return Self::NotFound;
+        }
         Self::Internal(error.into())
     }
 }
@@ -187,6 +191,15 @@ pub fn default_message(status: StatusCode) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_update_of_a_row_deleted_meanwhile_is_a_404_other_database_errors_a_500() {
+        let gone = AppError::from(sea_orm::DbErr::RecordNotUpdated);
+        assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+        let broken = AppError::from(sea_orm::DbErr::Custom("disk full".to_owned()));
+        assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!broken.public_message().contains("disk"));
+    }
 
     fn accept(value: &'static str) -> HeaderMap {
         let mut headers = HeaderMap::new();

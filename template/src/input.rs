@@ -33,9 +33,10 @@ pub const STRING_MAX_CHARS: usize = 255;
 pub const TEXT_MAX_CHARS: usize = 10_000;
 /// The longest JSON document a field takes, in characters.
 pub const JSON_MAX_CHARS: usize = 10_000;
-/// Digits a decimal keeps after the point, and before it (`NUMERIC(16, 4)`).
+/// Digits a decimal keeps after the point, and before it: within `NUMERIC(16, 4)` on Postgres,
+/// and within the 15 significant digits a REAL keeps exactly on SQLite.
 const DECIMAL_SCALE: u32 = 4;
-const DECIMAL_INTEGER_DIGITS: u32 = 12;
+const DECIMAL_INTEGER_DIGITS: u32 = 11;
 
 const DATE: &[BorrowedFormatItem<'_>] = format_description!("[year]-[month]-[day]");
 /// What `<input type="datetime-local">` sends, with or without seconds.
@@ -43,30 +44,59 @@ const DATETIME: &[BorrowedFormatItem<'_>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]");
 const DATETIME_SECONDS: &[BorrowedFormatItem<'_>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+/// With a fraction of a second, as the input sends it when its `step` is under a second.
+const DATETIME_FRACTION: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]");
 
 /// A required field's value: an empty one is an error.
 pub fn required<T>(value: Option<T>) -> Result<T, String> {
     value.ok_or_else(|| "Fill this in.".to_owned())
 }
 
-/// Text of at most `max_chars` characters, trimmed. Line breaks and tabs are kept; other control
-/// characters are refused.
+/// One line of text (a `string` column) of at most `max_chars` characters, trimmed: no line
+/// break, no control character.
+pub fn line(sent: &str, max_chars: usize) -> Read<String> {
+    if sent.trim().contains(['\n', '\r']) {
+        return Err("Keep it on one line.".to_owned());
+    }
+    checked_text(sent, max_chars, |c| c.is_control())
+}
+
+/// Text (a `text` column) of at most `max_chars` characters, trimmed. Line breaks and tabs are
+/// kept; other control characters are refused.
 pub fn text(sent: &str, max_chars: usize) -> Read<String> {
-    let text = sent.trim();
+    checked_text(sent, max_chars, |c| {
+        c.is_control() && !matches!(c, '\n' | '\r' | '\t')
+    })
+}
+
+/// Trimmed text, `None` when nothing visible is left, refused when it holds a character
+/// `refused` names or one that turns the text's direction around (which can make a link read
+/// as another: U+202A to U+202E, U+2066 to U+2069).
+fn checked_text(sent: &str, max_chars: usize, refused: impl Fn(char) -> bool) -> Read<String> {
+    let text = sent.trim_matches(|c: char| c.is_whitespace() || is_invisible(c));
     if text.is_empty() {
         return Ok(None);
     }
+    if text.chars().any(refused) {
+        return Err("Remove the invisible control characters.".to_owned());
+    }
     if text
         .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        .any(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
     {
-        return Err("Remove the invisible control characters.".to_owned());
+        return Err("Remove the invisible characters that turn the text's direction.".to_owned());
     }
     let chars = text.chars().count();
     if chars > max_chars {
         return Err(format!("Use at most {max_chars} characters ({chars} now)."));
     }
     Ok(Some(text.to_owned()))
+}
+
+/// Characters that take no room: zero-width spaces and joiners, the byte-order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}')
 }
 
 /// A whole number that fits in `T` (`i32` or `i64`).
@@ -119,13 +149,20 @@ pub fn float(sent: &str) -> Read<f64> {
     }
 }
 
-/// An exact decimal with at most 4 digits after the point and 12 before (`1234.5`).
+/// An exact decimal with at most 4 digits after the point and 11 before (`1234.5`).
 pub fn decimal(sent: &str) -> Read<Decimal> {
     let sent = sent.trim();
     if sent.is_empty() {
         return Ok(None);
     }
-    let Ok(value) = Decimal::from_str_exact(sent) else {
+    // Digits and a point only: the parser would also take `1_000` and `1e3`.
+    let digits = sent.strip_prefix('-').unwrap_or(sent);
+    let parsed = digits
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.')
+        .then(|| Decimal::from_str_exact(sent).ok())
+        .flatten();
+    let Some(value) = parsed else {
         return Err("Enter a number, such as 19.99.".to_owned());
     };
     let value = value.normalize();
@@ -161,7 +198,8 @@ pub fn datetime(sent: &str) -> Read<OffsetDateTime> {
         return Ok(None);
     }
     let parsed = PrimitiveDateTime::parse(sent, DATETIME)
-        .or_else(|_| PrimitiveDateTime::parse(sent, DATETIME_SECONDS));
+        .or_else(|_| PrimitiveDateTime::parse(sent, DATETIME_SECONDS))
+        .or_else(|_| PrimitiveDateTime::parse(sent, DATETIME_FRACTION));
     match parsed {
         Ok(at) if at.year() >= 1 => Ok(Some(at.assume_utc())),
         _ => Err("Enter a date and time such as 2026-12-31T18:30.".to_owned()),
@@ -191,10 +229,22 @@ pub fn json(sent: &str) -> Read<Json> {
     let value: Json =
         serde_json::from_str(sent).map_err(|error| format!("This is not JSON: {error}."))?;
     // Postgres refuses a NUL character in a JSON string.
-    if value.to_string().contains("\\u0000") {
+    if holds_nul(&value) {
         return Err("Remove the NUL characters (\\u0000).".to_owned());
     }
     Ok(Some(value))
+}
+
+/// Whether a string or a key of `value` holds a NUL character.
+fn holds_nul(value: &Json) -> bool {
+    match value {
+        Json::String(text) => text.contains('\0'),
+        Json::Array(items) => items.iter().any(holds_nul),
+        Json::Object(fields) => fields
+            .iter()
+            .any(|(key, value)| key.contains('\0') || holds_nul(value)),
+        _ => false,
+    }
 }
 
 /// One of the values of the enum `E`, as stored (`draft`).
@@ -252,6 +302,20 @@ mod tests {
     }
 
     #[test]
+    fn a_line_has_no_line_break_and_invisible_text_is_empty() {
+        assert_eq!(line(" Dune ", 10), Ok(Some("Dune".to_owned())));
+        assert!(line("Du\r\nne", 10).is_err());
+        assert!(line("Du\tne", 10).is_err());
+        assert_eq!(line("\u{200b}\u{feff} ", 10), Ok(None));
+        assert_eq!(
+            required(line("\u{200b}", 10).unwrap()).unwrap_err(),
+            "Fill this in."
+        );
+        assert!(line("abc\u{202e}gpj.exe", 20).is_err());
+        assert!(text("abc\u{2067}", 20).is_err());
+    }
+
+    #[test]
     fn numbers_fit_their_column() {
         assert_eq!(number::<i32>("-42"), Ok(Some(-42)));
         assert!(number::<i32>("2147483648").is_err());
@@ -269,10 +333,11 @@ mod tests {
     fn decimals_fit_numeric_16_4() {
         assert_eq!(decimal("19.990"), Ok(Some(Decimal::new(1999, 2))));
         assert!(decimal("0.00001").is_err());
-        assert!(decimal("999999999999.9999").is_ok());
-        assert!(decimal("1000000000000").is_err());
-        assert!(decimal("1e3").is_err());
-        assert!(decimal("NaN").is_err());
+        assert!(decimal("-99999999999.9999").is_ok());
+        assert!(decimal("100000000000").is_err());
+        for bad in ["1e3", "NaN", "1_000", "+-1", "1.2.3", "."] {
+            assert!(decimal(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -294,6 +359,8 @@ mod tests {
         assert_eq!(at.offset(), time::UtcOffset::UTC);
         assert_eq!(at.hour(), 18);
         assert!(datetime("2026-12-31T18:30:15").unwrap().is_some());
+        let fraction = datetime("2026-12-31T18:30:15.500").unwrap().unwrap();
+        assert_eq!(fraction.millisecond(), 500);
         assert!(datetime("2026-12-31 18:30").is_err());
     }
 
@@ -305,6 +372,9 @@ mod tests {
         );
         assert!(json("{").is_err());
         assert!(json(r#"{"a": "\u0000"}"#).is_err());
+        assert!(json(r#"{"a\u0000": 1}"#).is_err());
+        // A backslash followed by `u0000` is text like any other.
+        assert!(json(r#"{"a": "\\u0000"}"#).is_ok());
         assert!(
             uuid("67e55044-10b1-426f-9247-bb680e5fe0c8")
                 .unwrap()

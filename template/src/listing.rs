@@ -4,7 +4,8 @@
 //!
 //! ```ignore
 //! let query = ListQuery::read::<book::Entity>(&pairs)?;
-//! let select = book::Entity::find().filter(listing::search_in(&[book::Column::Title], &query.search));
+//! let select = book::Entity::find()
+//!     .filter(listing::search_in(&[book::Column::Title], &query.search, app.backend));
 //! let books = listing::fetch(query.order(select), &app.db, query.page).await?;
 //! ```
 
@@ -16,7 +17,7 @@ use sea_orm::{
     sea_query::{Expr, Func, LikeExpr},
 };
 
-use crate::error::AppError;
+use crate::{db::Backend, error::AppError};
 
 /// Rows on one page of a list.
 pub const PER_PAGE: u64 = 20;
@@ -164,15 +165,19 @@ impl ListQuery {
     }
 }
 
-/// Rows where any of `columns` holds `search`, ignoring case (both sides lower-cased: Postgres'
-/// `LIKE` minds case, SQLite's only for ASCII). `%` and `_` are searched for as themselves. No
-/// condition when the search is empty.
-pub fn search_in<C: ColumnTrait>(columns: &[C], search: &str) -> Condition {
+/// Rows where any of `columns` holds `search`, ignoring case as far as `backend` can: both sides
+/// are lower-cased, every letter on Postgres, ASCII letters on SQLite (whose `lower()` knows no
+/// others: `Émile` finds `Émile` and `ÉMILE`, not `émile`). `%` and `_` are searched for as
+/// themselves. No condition when the search is empty.
+pub fn search_in<C: ColumnTrait>(columns: &[C], search: &str, backend: Backend) -> Condition {
     if search.is_empty() {
         return Condition::all();
     }
-    let escaped = search
-        .to_lowercase()
+    let lowered = match backend {
+        Backend::Postgres => search.to_lowercase(),
+        Backend::Sqlite => search.to_ascii_lowercase(),
+    };
+    let escaped = lowered
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");

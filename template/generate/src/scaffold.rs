@@ -202,14 +202,15 @@ pub fn plan(
         };
         form_fields.push(form_field(names, field, view, references, has_pages));
     }
-    // The list shows at least one column.
-    if !form_fields.iter().any(|field| field.listed) {
-        form_fields[0].listed = true;
+    let title = Title::of(names, &form_fields);
+    // The title is the list's first column; the other listed fields follow it.
+    if let Some(column) = &title.column {
+        for field in &mut form_fields {
+            if field.column == *column {
+                field.listed = false;
+            }
+        }
     }
-    let title_field = form_fields
-        .iter()
-        .find(|field| field.kind == "string" && !field.optional)
-        .map(|field| field.column.clone());
     let enums: Vec<&FieldView> = views
         .iter()
         .filter(|view| view.enum_type.is_some())
@@ -242,7 +243,7 @@ pub fn plan(
         owned => options.owned,
         accounts,
         admin => app.exists("src/admin.rs"),
-        title_field,
+        title => Serde(&title),
         uses,
         command,
     };
@@ -295,6 +296,55 @@ pub fn plan(
     Ok(())
 }
 
+/// How a row is named (its page's title, its link in the list): by its first text, or by its
+/// number when it has none.
+#[derive(Debug, Serialize)]
+struct Title {
+    /// The column it comes from, if any (the list sorts by it).
+    column: Option<String>,
+    /// The list's header for it.
+    label: String,
+    /// A Rust expression of the row, a `String`.
+    expression: String,
+    /// Whether the expression uses `first_line`.
+    uses_first_line: bool,
+}
+
+impl Title {
+    fn of(names: &Names, fields: &[FormField]) -> Self {
+        let row = &names.singular;
+        let numbered = format!("format!(\"{} {{}}\", {row}.id)", capitalize(&names.human));
+        let text = |field: &&FormField| field.kind == "string" || field.kind == "text";
+        let required_line = fields
+            .iter()
+            .find(|field| field.kind == "string" && !field.optional);
+        let Some(field) = required_line.or_else(|| fields.iter().find(text)) else {
+            return Self {
+                column: None,
+                label: "Number".to_owned(),
+                expression: numbered,
+                uses_first_line: false,
+            };
+        };
+        let column = &field.column;
+        let expression = match (field.kind.as_str(), field.optional) {
+            ("string", false) => format!("{row}.{column}.clone()"),
+            (_, false) => {
+                format!("first_line(&{row}.{column}, 60).unwrap_or_else(|| {numbered})")
+            }
+            (_, true) => format!(
+                "{row}.{column}.as_deref().and_then(|text| first_line(text, 60)).unwrap_or_else(|| {numbered})"
+            ),
+        };
+        Self {
+            uses_first_line: expression.contains("first_line"),
+            column: Some(column.clone()),
+            label: field.label.clone(),
+            expression,
+        }
+    }
+}
+
 /// The place of the `]` that closes the list (`vec![…]`) the function `function` returns.
 fn before_the_end_of_the_list(lines: &[&str], function: &str) -> Option<usize> {
     let start = lines.iter().position(|line| line.starts_with(function))?;
@@ -341,7 +391,7 @@ fn form_field(
     let form = format!("&form.{}", view.column);
     let (read, widget, input_type, inputmode) = match &field.ty {
         Type::String => (
-            format!("input::text({form}, input::STRING_MAX_CHARS)"),
+            format!("input::line({form}, input::STRING_MAX_CHARS)"),
             "input",
             "text",
             "",
@@ -611,7 +661,7 @@ mod tests {
     fn each_type_is_read_by_its_function_and_required_unless_optional() {
         assert_eq!(
             form_field_of("title:string").read,
-            "input::text(&form.title, input::STRING_MAX_CHARS).and_then(input::required)"
+            "input::line(&form.title, input::STRING_MAX_CHARS).and_then(input::required)"
         );
         assert_eq!(
             form_field_of("pages:int?").read,

@@ -1,5 +1,6 @@
 //! Values of a row as pages show them ([`Shown`]) and as form fields hold them
-//! ([`Shown::as_input`]): dates as browsers' date inputs send them, an empty field for nothing.
+//! ([`Shown::as_input`]): dates as browsers' date inputs send them, an empty field for nothing;
+//! and [`first_line`], to name a row by its text.
 
 use sea_orm::prelude::{Decimal, Json, Uuid};
 use time::{
@@ -10,6 +11,17 @@ const SHOWN_DATETIME: &[BorrowedFormatItem<'_>] =
     format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
 const INPUT_DATETIME: &[BorrowedFormatItem<'_>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+
+/// The first line of `text`, cut to `max_chars` characters (with `…` when cut), to name a row
+/// by its text; `None` when it has none.
+pub fn first_line(text: &str, max_chars: usize) -> Option<String> {
+    let line = text.lines().map(str::trim).find(|line| !line.is_empty())?;
+    if line.chars().count() <= max_chars {
+        return Some(line.to_owned());
+    }
+    let cut: String = line.chars().take(max_chars.saturating_sub(1)).collect();
+    Some(format!("{}…", cut.trim_end()))
+}
 
 /// A value as a page shows it, and as a form field holds it.
 pub trait Shown {
@@ -103,6 +115,12 @@ mod tests {
         assert_eq!(None::<i32>.shown(), "—");
         assert_eq!(None::<i32>.as_input(), "");
         assert_eq!(Decimal::new(199_900, 4).shown(), "19.99");
+        assert_eq!(
+            first_line("\n  Dear diary,\nmore", 60).unwrap(),
+            "Dear diary,"
+        );
+        assert_eq!(first_line("abcdef", 4).unwrap(), "abc…");
+        assert_eq!(first_line(" \n ", 4), None);
         let at = datetime!(2026-12-31 18:30 +01:00);
         assert_eq!(at.shown(), "2026-12-31 17:30 UTC");
         assert_eq!(at.as_input(), "2026-12-31T17:30:00");
