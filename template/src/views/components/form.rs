@@ -251,17 +251,23 @@ pub fn Select(
                 aria-describedby=invalid.then(|| error_id.clone())
             >
                 {blank.map(|blank| view! { <option value="" selected=blank_selected>{blank}</option> })}
-                {options
-                    .into_iter()
-                    .map(|(value, label)| {
-                        let chosen = value == selected;
-                        view! { <option value=value selected=chosen>{label}</option> }
-                    })
-                    .collect_view()}
+                {select_options(options, &selected)}
             </select>
             {error.map(|message| view! { <p id=error_id class="label text-error">{message}</p> })}
         </div>
     }
+}
+
+/// The `<option>`s of a `<select>`: (value, label) pairs, the one whose value is `selected`
+/// chosen.
+pub fn select_options(options: Vec<(String, String)>, selected: &str) -> impl IntoView + use<> {
+    options
+        .into_iter()
+        .map(|(value, label)| {
+            let chosen = value == selected;
+            view! { <option value=value selected=chosen>{label}</option> }
+        })
+        .collect_view()
 }
 
 /// A `<textarea>` holding `text`: the one place the app writes a textarea, so write every one

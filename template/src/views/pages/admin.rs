@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use tenshu_admin::{Field, MAX_SEARCH_CHARS, Widget};
 
 use crate::views::components::{
-    form::{CsrfField, FormAlert, FormErrors, HxForm, TextBox},
+    form::{CsrfField, FormAlert, FormErrors, HxForm, TextBox, select_options},
     scroll::ScrollBox,
 };
 
@@ -481,13 +481,7 @@ fn options(
         <select id=id.to_owned() name=name class="select w-full" class:select-error=invalid
             aria-invalid=invalid.then_some("true")>
             {optional.then(|| view! { <option value="">"—"</option> })}
-            {choices
-                .into_iter()
-                .map(|(value, label)| {
-                    let chosen = value == selected;
-                    view! { <option value=value selected=chosen>{label}</option> }
-                })
-                .collect_view()}
+            {select_options(choices, selected)}
         </select>
     }
     .into_any()
