@@ -11,8 +11,14 @@ default:
 new NAME DIR="":
     ci/new.sh "{{NAME}}" "{{ if DIR == "" { parent_directory(justfile_directory()) } else { absolute_path(join(invocation_directory(), DIR)) } }}"
 
+# Bring the template's changes since the app at PATH was generated into it, keeping the app's own
+# changes (a three-way merge per file). Options: --dry-run, --to VERSION, --set OPTION=VALUE, and
+# --from VERSION -d OPTION=VALUE… for an app without tenshu.toml (`just update x --help`)
+update PATH *ARGS:
+    ci/update.py "{{ absolute_path(join(invocation_directory(), PATH)) }}" {{ARGS}}
+
 # The whole test suite: every combination renders, the named ones build, pass their tests and boot
-test: render combos
+test: render combos update-test
 
 # Tier 1: render every combination of options, look for leftover Liquid, check the refusals
 render:
@@ -21,6 +27,11 @@ render:
 # Tier 2: lint, test and boot the combinations named in ci/combos (all, or those given)
 combos *NAMES:
     ci/combos.sh {{NAMES}}
+
+# Tier 3: `just update` brings a later template into an app generated at the first version, with
+# its user's changes (ci/update-test.sh)
+update-test:
+    ci/update-test.sh
 
 # The generated app's benchmarks: `pages` (requests/s through the whole stack against bare axum),
 # `release` (the release binary's size, time to /ready and memory), `tasks` (the task queue's

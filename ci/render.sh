@@ -80,6 +80,13 @@ while IFS= read -r combo; do
     if ! diff=$(cd "$app" && cargo fmt --check 2>&1); then
         fail "[$combo] is not formatted as rustfmt would:"$'\n'"$diff"
     fi
+    # tenshu.toml records every answer (`./tenshu update` renders the app again from it).
+    for setting in $combo; do
+        value=${setting#*=}
+        [[ $value == true || $value == false ]] || value="\"$value\""
+        grep -qx "${setting%%=*} = $value" "$app/tenshu.toml" ||
+            fail "[$combo] tenshu.toml does not record ${setting%%=*} = $value"
+    done
     while read -r pair; do valid_pairs[$pair]=1; done < <(pairs_of "$combo")
     echo "rendered: $combo"
 done <<<"$combination_list"
