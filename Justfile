@@ -2,6 +2,8 @@
 # run these through ./tenshu, which installs it. `just` alone lists the recipes.
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
+# Where this repository is, for recipes that run where they were called from ([no-cd]).
+export TENSHU_ROOT := justfile_directory()
 
 # List the recipes
 default:
@@ -14,8 +16,10 @@ new NAME DIR="":
 # Bring the template's changes since the app at PATH was generated into it, keeping the app's own
 # changes (a three-way merge per file). Options: --dry-run, --to VERSION, --set OPTION=VALUE, and
 # --from VERSION -d OPTION=VALUE… for an app without tenshu.toml (`just update x --help`)
+[no-cd]
+[positional-arguments]
 update PATH *ARGS:
-    ci/update.py "{{ absolute_path(join(invocation_directory(), PATH)) }}" {{ARGS}}
+    @"$TENSHU_ROOT/ci/update.py" "$@"
 
 # The whole test suite: every combination renders, the named ones build, pass their tests and boot
 test: render combos update-test

@@ -11,7 +11,15 @@ case "$parent/" in
 esac
 [ ! -e "$parent/$name" ] || die "$parent/$name already exists"
 # --force keeps the name as typed (the pre hook checks it), so the folder is where we look.
-cargo generate --path "$ROOT" --name "$name" --force --destination "$parent" --silent
+# The app records the template's commit when this checkout has no uncommitted template change,
+# so `./tenshu update` starts from exactly what was generated.
+commit=""
+if git -C "$ROOT" rev-parse --verify -q HEAD >/dev/null &&
+    [ -z "$(git -C "$ROOT" status --porcelain -- template hooks cargo-generate.toml)" ]; then
+    commit=$(git -C "$ROOT" rev-parse HEAD)
+fi
+cargo generate --path "$ROOT" --name "$name" --force --destination "$parent" --silent \
+    -d "tenshu_commit=$commit"
 cd "$parent/$name"
 say "setting up $parent/$name"
 just setup

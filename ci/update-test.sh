@@ -20,18 +20,22 @@ rm -rf "$here"
 mkdir -p "$here"
 first_commit=$(git -C "$ROOT" log --reverse --format=%H -- hooks/version.rhai | head -1)
 [ -n "$first_commit" ] || die "no version in the history of hooks/version.rhai (a shallow clone?)"
-version_at() { git -C "$ROOT" show "$1:hooks/version.rhai" | sed -n 's/.*VERSION = "\(.*\)".*/\1/p'; }
+version_at() {
+    git -C "$ROOT" show "$1:hooks/version.rhai" | sed -n 's/.*VERSION = "\(.*\)".*/\1/p'
+}
 first_version=$(version_at "$first_commit")
 head_version=$(version_at HEAD)
 
-# render COMMIT FOLDER OPTION=VALUE…: the app the template at COMMIT generates, as FOLDER/demo-app.
+# render COMMIT FOLDER "OPTION=VALUE…" [ARGUMENT…]: the app the template at COMMIT generates, as
+# FOLDER/demo-app.
 render() {
-    local commit=$1 folder=$2; shift 2
+    local commit=$1 folder=$2 settings=$3
+    shift 3
     mkdir -p "$folder/template"
     git -C "$ROOT" archive --format=tar "$commit" | tar -x -C "$folder/template"
     # shellcheck disable=SC2046 # one word per option
     cargo generate --path "$folder/template" --name "$APP_NAME" --force --silent --vcs none \
-        --destination "$folder" $(defines "$*") >/dev/null
+        --destination "$folder" $(defines "$settings") "$@" >/dev/null
     rm -rf "$folder/template"
 }
 commit_all() {
@@ -39,7 +43,9 @@ commit_all() {
     git -c user.name=CI -c user.email=ci@example.com commit -q -m "$1"
 }
 check() { # check DESCRIPTION COMMAND…
-    if "$@"; then echo "ok: $1"; else die "update: $1"; fi
+    local what=$1
+    shift
+    if "$@"; then echo "ok: $what"; else die "update: $what"; fi
 }
 # shellcheck disable=SC2317 # called through check
 has() { grep -qF -- "$2" "$1"; }
@@ -48,55 +54,69 @@ lacks() { ! grep -qF -- "$2" "$1"; }
 # shellcheck disable=SC2317
 same() { cmp -s "$1" "$2"; }
 
-say "update: an app generated at $first_version (${first_commit:0:12}), updated to $head_version (HEAD)"
+step "update: the merge rules (ci/test_update.py)" python3 "$ROOT/ci/test_update.py"
+say "update: an app generated at $first_version (${first_commit:0:12}), updated to" \
+    "$head_version (HEAD)"
 render "$first_commit" "$here/base" "$SETTINGS"
-render HEAD "$here/head" "$SETTINGS"
+head_commit=$(git -C "$ROOT" rev-parse HEAD)
+# As ./tenshu new and the update generate: recording the commit.
+render HEAD "$here/head" "$SETTINGS" -d "tenshu_commit=$head_commit"
 base=$here/base/$APP_NAME
 head=$here/head/$APP_NAME
+# The files both renders have, with different contents: what the template changed.
+changed_files() {
+    (cd "$base" && find . -type f | sed 's|^\./||' | sort) | while read -r path; do
+        if [ -f "$head/$path" ] && ! cmp -s "$base/$path" "$head/$path"; then echo "$path"; fi
+    done
+}
+# The first line of a file that the template rewrote (not only added to), or nothing.
+first_rewritten_line() {
+    { diff "$base/$1" "$head/$1" || true; } |
+        sed -n 's/^\([0-9]*\)\(,[0-9]*\)\{0,1\}c[0-9,]*$/\1/p' | head -1
+}
 cp -r "$base" "$here/app"
 app=$here/app
 cd "$app"
 git init -q
 commit_all "Generated from Tenshu $first_version"
 
-# The user's changes. Everything below is what a user of the app does by hand or with just g.
-step "update: the user adds a page (just g page)" just g page pricing >/dev/null
+# The user's changes, as a user of the app makes them by hand or with just g.
+step "update: the user adds a page (just g page)" just g page pricing
 sed -i 's|<footer|<footer data-owner="ours"|' src/views/layout.rs
 check "the user's layout edit took" has src/views/layout.rs 'data-owner="ours"'
 sed -i 's|^description = .*|description = "Pricing, plainly."|' config/default.toml
 check "the user's setting took" has config/default.toml 'description = "Pricing, plainly."'
 git rm -q .env.example
 # A line the template changed between the two versions, changed differently by the user: the
-# first line the template rewrote (not only added to) in a text file the user had not touched.
+# first line the template rewrote in a text file the user had not touched.
 conflicted=""
 while read -r path; do
     [[ $path == Cargo.lock || $path == tenshu.toml || $path == migration/* ]] && continue
-    grep -qI . "$base/$path" 2>/dev/null || continue
-    line=$(diff "$base/$path" "$head/$path" | sed -n 's/^\([0-9]*\)\(,[0-9]*\)\{0,1\}c[0-9,]*$/\1/p' | head -1)
+    grep -qI . "$base/$path" || continue
+    line=$(first_rewritten_line "$path")
     if [ -n "$line" ] && cmp -s "$base/$path" "$app/$path"; then
         conflicted=$path
         sed -i "${line}s|^.*\$|the user's own line, where the template changed one|" "$path"
         break
     fi
-done < <(cd "$base" && find . -type f | sed 's|^\./||' | sort | while read -r p; do
-    [ -f "$head/$p" ] && ! cmp -s "$p" "$head/$p" && echo "$p"; done)
-[ -n "$conflicted" ] || die "update: the template rewrote no line between $first_version and HEAD; nothing to conflict with"
+done < <(changed_files)
+[ -n "$conflicted" ] ||
+    die "update: the template rewrote no line between $first_version and HEAD to conflict with"
 commit_all "The user's changes"
-# Files the template changed and the user did not: after the update, each is the new template's.
+# The files the template changed and the user did not: after the update, the new template's.
 untouched=()
 while read -r path; do
-    cmp -s "$base/$path" "$app/$path" && untouched+=("$path")
-done < <(cd "$base" && find . -type f | sed 's|^\./||' | sort | while read -r p; do
-    [ -f "$head/$p" ] && ! cmp -s "$p" "$head/$p" && echo "$p"; done)
-[ ${#untouched[@]} -gt 0 ] || die "update: the template changed no file between $first_version and HEAD"
+    if cmp -s "$base/$path" "$app/$path"; then untouched+=("$path"); fi
+done < <(changed_files)
 
-git status --porcelain >"$here/before"
-check "a dry run exits 0" "$ROOT/tenshu" update "$app" --dry-run >"$here/dry-run.txt"
+"$ROOT/tenshu" update "$app" --dry-run >"$here/dry-run.txt"
 check "a dry run writes nothing" test -z "$(git status --porcelain)"
-check "a dry run shows the conflict to come" has "$here/dry-run.txt" "$conflicted"
+check "a dry run shows the conflict to come" has "$here/dry-run.txt" "  $conflicted"
 
 echo "# scratch" >>README.md
-if "$ROOT/tenshu" update "$app" >"$here/dirty.txt" 2>&1; then die "update: a dirty tree was not refused"; fi
+if "$ROOT/tenshu" update "$app" >"$here/dirty.txt" 2>&1; then
+    die "update: a dirty tree was not refused"
+fi
 check "a dirty tree is refused, saying why" has "$here/dirty.txt" "uncommitted changes"
 check "a refused update writes nothing" test "$(git status --porcelain)" = " M README.md"
 git checkout -q README.md
@@ -105,33 +125,45 @@ status=0
 "$ROOT/tenshu" update "$app" >"$here/update.txt" 2>&1 || status=$?
 cat "$here/update.txt"
 check "an update with a conflict exits 2" test $status = 2
+check "the base was found among the commits of $first_version" \
+    has "$here/update.txt" "from Tenshu $first_version (${first_commit:0:12})"
 check "the conflict is listed" has "$here/update.txt" "  $conflicted"
 check "the conflict is left with markers" has "$conflicted" "<<<<<<< your app"
-check "the changelog is printed" has "$here/update.txt" "## $first_version"
+if [ "$head_version" != "$first_version" ]; then
+    check "the changelog's entries since $first_version are printed" \
+        has "$here/update.txt" "## $head_version"
+fi
 check "the user's new page survived" test -f src/views/pages/pricing.rs
 check "the user's new page is still routed" has src/routes.rs "pricing"
 check "the user's layout edit survived" has src/views/layout.rs 'data-owner="ours"'
 check "the user's setting survived" has config/default.toml 'description = "Pricing, plainly."'
 check "the user's deleted file stays deleted" test ! -e .env.example
 for path in "${untouched[@]}"; do
-    [ "$path" = "$conflicted" ] && continue
-    if [ -f "$head/$path" ]; then
-        check "the template's change arrived: $path" same "$path" "$head/$path"
-    fi
+    check "the template's change arrived: $path" same "$path" "$head/$path"
 done
+while read -r path; do
+    check "the template's new file arrived: $path" same "$path" "$head/$path"
+done < <(cd "$head" && find . -type f | sed 's|^\./||' | sort | while read -r path; do
+    [ -e "$base/$path" ] || echo "$path"; done)
 check "tenshu.toml records $head_version" has tenshu.toml "version = \"$head_version\""
-# The user takes the template's side of the conflict.
-cp "$head/$conflicted" "$conflicted"
-check "no conflict marker is left" test -z "$(git diff --check 2>&1 | grep -i conflict || true)"
+check "tenshu.toml records the commit" has tenshu.toml "commit = \"$head_commit\""
+# The user takes the template's side of the conflict; the file is then the template's, which
+# shows the file's other changes were merged around the conflict.
+awk '/^<<<<<<< / { ours = 1; next } ours && /^=======$/ { ours = 0; next } /^>>>>>>> / { next }
+     !ours' "$conflicted" >"$here/resolved"
+mv "$here/resolved" "$conflicted"
+check "the conflicted file got the template's other changes" same "$conflicted" "$head/$conflicted"
 npm ci --no-audit --no-fund --loglevel=error
 step "update: the updated app passes just audit" just audit
 commit_all "Update to Tenshu $head_version"
 
-check "a second update is a no-op" "$ROOT/tenshu" update "$app" >"$here/again.txt"
-check "a second update says so" has "$here/again.txt" "Nothing to do"
+"$ROOT/tenshu" update "$app" >"$here/again.txt"
+check "a second update says there is nothing to do" has "$here/again.txt" "Nothing to do"
+check "a second update starts from the recorded commit" lacks "$here/again.txt" "does not record"
 check "a second update writes nothing" test -z "$(git status --porcelain)"
 
-"$ROOT/tenshu" update "$app" --set uploads=true | tee "$here/set.txt"
+"$ROOT/tenshu" update "$app" --set uploads=true >"$here/set.txt"
+cat "$here/set.txt"
 check "--set records the option" has tenshu.toml "uploads = true"
 check "--set adds the option's files" test -f src/routes/uploads.rs
 check "--set keeps the user's layout edit" has src/views/layout.rs 'data-owner="ours"'
@@ -145,9 +177,10 @@ cd "$here/adopted"
 rm tenshu.toml
 git init -q
 commit_all "Generated"
-# shellcheck disable=SC2046 # one word per option
-"$ROOT/tenshu" update "$here/adopted" --from "$first_version" $(for s in $SETTINGS; do printf -- '-d %s ' "$s"; done) >"$here/adopt.txt"
+adopt=(--from "$first_version")
+for setting in $SETTINGS; do adopt+=(-d "$setting"); done
+"$ROOT/tenshu" update "$here/adopted" "${adopt[@]}" >"$here/adopt.txt"
 check "an adopted app records its version and options" has tenshu.toml 'cache = "redis"'
-check "an adopted app untouched by its user becomes the new template's, file for file" \
+check "an adopted app its user never changed becomes the new template's, file for file" \
     diff -r --exclude=.git "$here/adopted" "$head"
 say "update: every check passed"

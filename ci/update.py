@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """`./tenshu update PATH`: bring the template's later changes into an app generated from it.
 
-The app's `tenshu.toml` records the template version that made it, its name and every option
-answered. This renders the template twice with those answers, in a temporary folder:
+The app's `tenshu.toml` records the template that made it (its version and, when known, the exact
+commit), its name and every option answered. This renders the template twice with those answers,
+in a temporary folder:
 
-- the base: the template at the app's version, as the app was on the day it was generated;
+- the base: the template as it was when the app was generated (or last updated);
 - the target: the template at the version asked for (this checkout's by default), with the same
   answers or new ones (`--set option=value`).
 
@@ -17,21 +18,23 @@ Then it carries base -> target into the app, file by file, as a three-way merge 
   nothing, so the two meet in conflict markers);
 - a file the template removed goes when the user never changed it, and is listed otherwise;
 - a file the user deleted stays deleted, and is listed when the template changed it;
-- a migration the app already has is never edited (its database may have applied it): a template
-  change to one is listed, and new migrations arrive with their own timestamps;
-- `tenshu.toml` is rewritten with the target's version and answers.
+- a migration the app already has is never edited nor removed (its database may have applied it):
+  a template change to one is listed, and new migrations arrive with their own timestamps;
+- the executable bit follows the same rule as the content;
+- `tenshu.toml` is rewritten with the target's version, commit and answers.
 
-Nothing is written when the app's git tree is dirty, so `git diff` shows the whole update and
-`git reset --hard && git clean -fd` undoes it. `--dry-run` prints the plan and writes nothing.
-A version's template is found in the git history of hooks/version.rhai: the first commit that
-carries the version, so an app generated from any later commit of that version merges cleanly.
+Every path is planned before anything is written, and nothing is written when the app's git tree
+is dirty, so `git diff` shows the whole update and `git reset --hard && git clean -fd` undoes it.
+`--dry-run` prints the plan and writes nothing. Exit status: 0 done, 1 refused (nothing written),
+2 done with conflicts to resolve.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,7 +44,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VERSION_FILE = "hooks/version.rhai"
 RECORD = "tenshu.toml"
-# A migration file of the app's migration crate: never edited by an update.
+# What makes the generated app: a commit that touches none of these renders as its parent did.
+TEMPLATE_SOURCES = ["template", "hooks", "cargo-generate.toml"]
+# A migration file of the app's migration crate: never edited nor removed by an update.
 MIGRATION = re.compile(r"^migration/src/m\d{8}_\d{6}_\w+\.rs$")
 
 
@@ -50,9 +55,7 @@ class Refusal(Exception):
 
 
 def git(*args: str, cwd: Path = ROOT, check: bool = True) -> str:
-    result = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     if check and result.returncode != 0:
         raise Refusal(f"git {' '.join(args)} failed in {cwd}:\n{result.stderr.strip()}")
     return result.stdout
@@ -62,13 +65,15 @@ def git(*args: str, cwd: Path = ROOT, check: bool = True) -> str:
 
 
 def version_key(version: str) -> tuple[int, ...]:
+    if not re.fullmatch(r"\d+\.\d+\.\d+", version):
+        raise Refusal(f'"{version}" is not a version like 0.2.0')
     return tuple(int(part) for part in version.split("."))
 
 
 def version_in(text: str) -> str:
     match = re.search(r'VERSION\s*=\s*"(\d+\.\d+\.\d+)"', text)
     if not match:
-        raise Refusal(f"{VERSION_FILE} holds no version like \"1.2.3\"")
+        raise Refusal(f'{VERSION_FILE} holds no version like "1.2.3"')
     return match.group(1)
 
 
@@ -83,6 +88,11 @@ def releases() -> list[Release]:
     """Every version in the history of hooks/version.rhai, oldest first."""
     if git("rev-parse", "--is-inside-work-tree", check=False).strip() != "true":
         raise Refusal(f"{ROOT} is not a git clone of the template: updates read its history")
+    if git("rev-parse", "--is-shallow-repository").strip() == "true":
+        raise Refusal(
+            f"{ROOT} is a shallow clone: an update renders the template as it was, which needs "
+            "its history. Run `git fetch --unshallow` in it, then the update again."
+        )
     found: list[Release] = []
     for commit in git("log", "--reverse", "--format=%H", "--", VERSION_FILE).split():
         version = version_in(git("show", f"{commit}:{VERSION_FILE}"))
@@ -91,22 +101,33 @@ def releases() -> list[Release]:
         if found:
             found[-1].last = git("rev-parse", f"{commit}^").strip()
         found.append(Release(version, commit, commit))
-    if found:
-        found[-1].last = git("rev-parse", "HEAD").strip()
+    if not found:
+        raise Refusal(f"no version in the history of {VERSION_FILE}")
+    found[-1].last = git("rev-parse", "HEAD").strip()
     return found
 
 
 def release(version: str, known: list[Release]) -> Release:
+    version_key(version)
     for candidate in known:
         if candidate.version == version:
             return candidate
-    shallow = git("rev-parse", "--is-shallow-repository").strip() == "true"
-    hint = (
-        " This clone is shallow: run `git fetch --unshallow` in it, then run the update again."
-        if shallow
-        else f" Versions in this checkout: {', '.join(r.version for r in known) or 'none'}."
+    raise Refusal(
+        f"version {version} of the template is not in this checkout ({ROOT}); it has "
+        f"{', '.join(r.version for r in known)}. An app newer than the checkout needs a `git pull`."
     )
-    raise Refusal(f"version {version} of the template is not in the history of {ROOT}.{hint}")
+
+
+def is_commit_of_history(commit: str) -> bool:
+    return bool(re.fullmatch(r"[0-9a-f]{40}", commit)) and (
+        subprocess.run(
+            ["git", "merge-base", "--is-ancestor", commit, "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    )
 
 
 # --- the template's options and the app's record -----------------------------------------------
@@ -144,24 +165,47 @@ def options_at(commit: str) -> dict[str, Option]:
     return found
 
 
-def read_record(path: Path) -> tuple[str, str, dict[str, str]]:
-    """version, name and options of a tenshu.toml, which only the template writes."""
-    section, values, options = "", {}, {}
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        line = line.split("#", 1)[0].strip() if not line.lstrip().startswith("#") else ""
-        if not line:
+@dataclass
+class Record:
+    version: str
+    commit: str  # empty when the app was generated without knowing it (plain cargo generate)
+    name: str
+    options: dict[str, str]
+
+
+RECORD_LINE = re.compile(r'([a-z_]+)\s*=\s*(?:"([^"\\]*)"|(true|false))\s*(?:#.*)?')
+
+
+def read_record(path: Path) -> Record:
+    """A tenshu.toml, as the template writes it: [template] and [options], one key = value a line."""
+    sections: dict[str, dict[str, str]] = {"template": {}, "options": {}}
+    section = None
+    text = path.read_text(encoding="utf-8-sig")
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
             continue
-        if re.fullmatch(r"\[\w+\]", line):
-            section = line[1:-1]
+        if line in ("[template]", "[options]"):
+            section = sections[line[1:-1]]
             continue
-        match = re.fullmatch(r'([a-z_-]+)\s*=\s*(?:"([^"]*)"|(true|false))', line)
-        if not match:
-            raise Refusal(f"{path}:{number}: cannot read `{line}`")
-        value = match.group(2) if match.group(2) is not None else match.group(3)
-        (options if section == "options" else values)[match.group(1)] = value
-    if "version" not in values or "name" not in values:
-        raise Refusal(f"{path} has no version or name under [template]")
-    return values["version"], values["name"], options
+        match = RECORD_LINE.fullmatch(line)
+        if section is None or not match:
+            raise Refusal(
+                f"{path}:{number}: cannot read `{line}`; the file holds a [template] section "
+                '(version = "0.1.0", name = "my-app") and an [options] section (one option = '
+                "value a line), as the template wrote it"
+            )
+        key = match.group(1)
+        if key in section:
+            raise Refusal(f"{path}:{number}: `{key}` is given twice")
+        section[key] = match.group(2) if match.group(2) is not None else match.group(3)
+    template = sections["template"]
+    for key in ("version", "name"):
+        if not template.get(key):
+            raise Refusal(f"{path} has no {key} under [template]")
+    return Record(
+        template["version"], template.get("commit", ""), template["name"], sections["options"]
+    )
 
 
 def parse_settings(pairs: list[str], flag: str) -> dict[str, str]:
@@ -169,7 +213,9 @@ def parse_settings(pairs: list[str], flag: str) -> dict[str, str]:
     for pair in pairs:
         name, equals, value = pair.partition("=")
         if not equals or not name or not value:
-            raise Refusal(f"{flag} {pair}: write it as option=value, for example {flag} uploads=true")
+            raise Refusal(
+                f"{flag} {pair}: write it as option=value, for example {flag} uploads=true"
+            )
         settings[name] = value
     return settings
 
@@ -190,7 +236,7 @@ def check_settings(settings: dict[str, str], known: dict[str, Option], version: 
 # --- rendering -----------------------------------------------------------------------------------
 
 
-def render(commit: str, name: str, options: dict[str, str], into: Path) -> Path:
+def render(commit: str, label: str, name: str, options: dict[str, str], into: Path) -> Path:
     """The app the template at a commit generates with these answers, as files under `into`."""
     source = into / "template"
     source.mkdir(parents=True)
@@ -202,15 +248,36 @@ def render(commit: str, name: str, options: dict[str, str], into: Path) -> Path:
     out.mkdir()
     defines = [arg for key, value in options.items() for arg in ("-d", f"{key}={value}")]
     result = subprocess.run(
-        ["cargo", "generate", "--path", str(source), "--name", name, "--force", "--silent",
-         "--vcs", "none", "--destination", str(out), *defines],
-        capture_output=True, text=True, check=False,
+        [
+            "cargo",
+            "generate",
+            "--path",
+            str(source),
+            "--name",
+            name,
+            "--force",
+            "--silent",
+            "--vcs",
+            "none",
+            "--destination",
+            str(out),
+            "-d",
+            f"tenshu_commit={commit}",
+            *defines,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "RUST_BACKTRACE": "0"},
     )
     if result.returncode != 0:
+        output = result.stdout + result.stderr
+        # The pre hook's refusal, without cargo-generate's listing of every variable.
+        reason = [line for line in output.splitlines() if "Error" in line or "abort" in line]
         raise Refusal(
-            f"the template at {commit[:12]} does not generate with "
+            f"the template at {label} refuses "
             f"{' '.join(f'{k}={v}' for k, v in options.items())}:\n"
-            f"{(result.stdout + result.stderr).strip()}"
+            + "\n".join(reason or output.splitlines()[-5:]).replace("`-d ", "`--set ")
         )
     return out / name
 
@@ -223,37 +290,95 @@ def files_under(folder: Path) -> set[str]:
     }
 
 
+def commits_between(first: str, last: str) -> list[str]:
+    """The commits from `first` to `last` that change what the template generates, newest first."""
+    between = git("rev-list", f"{first}..{last}", "--", *TEMPLATE_SOURCES).split()
+    return [*between, first]
+
+
+def likeliest_base(
+    app: Path, candidates: list[str], name: str, options: dict[str, str], scratch: Path
+) -> str:
+    """For an app that does not record its commit: the candidate whose render it matches best."""
+    if len(candidates) == 1:
+        return candidates[0]
+    print(
+        f"the app does not record the commit it came from: comparing it with "
+        f"{len(candidates)} commits of its version…"
+    )
+    best, best_score = candidates[0], None
+    for index, commit in enumerate(candidates):
+        rendered = render(commit, commit[:12], name, options, scratch / f"candidate-{index}")
+        # The most files as the app has them, then the fewest lines apart in the others.
+        same, lines_apart = 0, 0
+        for path in files_under(rendered):
+            theirs, yours = read(rendered / path), read(app / path)
+            if theirs == yours:
+                same += 1
+            else:
+                lines_apart += lines_between(theirs or b"", yours or b"")
+        score = (same, -lines_apart)
+        if best_score is None or score > best_score:  # newest first: a tie keeps the newer
+            best, best_score = commit, score
+    return best
+
+
+def lines_between(one: bytes, other: bytes) -> int:
+    """How many lines of the two texts are not common to both."""
+    a, b = one.splitlines(), other.splitlines()
+    common = sum(
+        block.size for block in difflib.SequenceMatcher(None, a, b, False).get_matching_blocks()
+    )
+    return len(a) + len(b) - 2 * common
+
+
 # --- the merge -----------------------------------------------------------------------------------
 
 
 @dataclass
 class Change:
     path: str
-    action: str  # see ACTIONS
-    content: bytes | None = None  # what to write (None: delete or leave)
-    mode_from: Path | None = None  # a file whose permission bits the written file takes
+    action: str  # a key of ACTIONS
+    content: bytes | None = None  # what to write (None: delete, or leave as it is)
+    executable: bool | None = None  # the executable bit to set (None: leave it)
+    beside: bytes | None = None  # the template's copy, written beside a binary conflict
 
 
-# What each action means, in the order the summary lists them. Those in WRITES change the app.
+# What each action means, in the order the summary lists them.
 ACTIONS = {
     "updated": "the template changed it and you had not: replaced",
     "merged": "both changed it: merged without conflict",
     "added": "new in the template",
     "removed": "the template removed it and you had not changed it",
     "conflict": "both changed the same lines: resolve the <<<<<<< markers",
-    "conflict-binary": "both changed this binary file: yours is kept, compare it with the template's",
+    "conflict-binary": "both changed this binary file: yours is kept, the template's is beside "
+    "it as PATH.tenshu-VERSION",
     "lock-taken": "both changed Cargo.lock: the template's is taken; cargo adds your own "
     "dependencies back on the next build",
     "kept-deleted": "you deleted it and the template changed it: still deleted",
     "kept-changed": "the template removed it but you had changed it: kept",
-    "migration": "the template changed a migration your database may have applied: not edited",
+    "migration": "the template changed or removed a migration your database may have applied: "
+    "not touched (a change to the schema needs a new migration)",
+    "blocked": "a folder, a symlink or a file of yours is where the template has this path: "
+    "not written",
 }
-WRITES = {"updated", "merged", "added", "removed", "conflict", "lock-taken"}
-NOTEWORTHY = {"conflict", "conflict-binary", "lock-taken", "kept-deleted", "kept-changed", "migration"}
+NOTEWORTHY = {
+    "conflict",
+    "conflict-binary",
+    "lock-taken",
+    "kept-deleted",
+    "kept-changed",
+    "migration",
+    "blocked",
+}
 
 
 def read(path: Path) -> bytes | None:
-    return path.read_bytes() if path.is_file() else None
+    return path.read_bytes() if path.is_file() and not path.is_symlink() else None
+
+
+def executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
 
 
 def merge_file(ours: bytes, base: bytes, theirs: bytes, labels: list[str]) -> tuple[bytes, int]:
@@ -265,60 +390,95 @@ def merge_file(ours: bytes, base: bytes, theirs: bytes, labels: list[str]) -> tu
             path.write_bytes(text)
             paths.append(str(path))
         result = subprocess.run(
-            ["git", "merge-file", "-p", *(arg for label in labels for arg in ("-L", label)), *paths],
-            capture_output=True, check=False,
+            [
+                "git",
+                "merge-file",
+                "-p",
+                *(arg for label in labels for arg in ("-L", label)),
+                *paths,
+            ],
+            capture_output=True,
+            check=False,
         )
     if result.returncode < 0 or result.returncode > 127:
         raise Refusal(f"git merge-file failed: {result.stderr.decode(errors='replace')}")
     return result.stdout, result.returncode
 
 
+def in_the_way(app: Path, path: str) -> bool:
+    """A symlink, a folder or a file of the app where the template has `path` or its folders."""
+    target = app / path
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        return True
+    parent = target.parent
+    while parent != app:
+        if parent.is_symlink() or (parent.exists() and not parent.is_dir()):
+            return True
+        parent = parent.parent
+    return False
+
+
 def plan(app: Path, base: Path, target: Path, labels: list[str]) -> list[Change]:
     changes = []
     for path in sorted(files_under(base) | files_under(target)):
-        if path == RECORD:
-            if read(app / path) != read(target / path):
-                changes.append(Change(path, "updated", read(target / path), target / path))
+        change = decide(app, base, target, path, labels)
+        if change is None:
             continue
-        was, now, yours = read(base / path), read(target / path), read(app / path)
-        if was == now or yours == now:
-            continue
-        if now is None:
-            if yours is None:
-                continue
-            changes.append(Change(path, "removed" if yours == was else "kept-changed"))
-        elif yours is None:
-            changes.append(Change(path, "added", now, target / path) if was is None
-                           else Change(path, "kept-deleted"))
-        elif yours == was:
-            changes.append(Change(path, "updated", now, target / path))
-        elif MIGRATION.match(path) and was is not None:
-            changes.append(Change(path, "migration"))
-        elif any(b"\0" in text for text in (yours, was or b"", now)):
-            changes.append(Change(path, "conflict-binary"))
-        else:
-            merged, conflicts = merge_file(yours, was or b"", now, labels)
-            if conflicts == 0:
-                changes.append(Change(path, "merged", merged))
-            elif path == "Cargo.lock":
-                changes.append(Change(path, "lock-taken", now, target / path))
-            else:
-                changes.append(Change(path, "conflict", merged))
+        if in_the_way(app, path):
+            change = Change(path, "blocked")
+        changes.append(change)
     return changes
 
 
-def apply(app: Path, changes: list[Change]) -> None:
+def decide(app: Path, base: Path, target: Path, path: str, labels: list[str]) -> Change | None:
+    """What the update does to one path of the renders, or None when it leaves it alone."""
+    was, now, yours = read(base / path), read(target / path), read(app / path)
+    x_was, x_now, x_yours = (executable(folder / path) for folder in (base, target, app))
+    # The executable bit: the template's when you kept the old one, otherwise yours.
+    x_new = x_now if x_yours == x_was else x_yours
+    if path == RECORD:
+        return Change(path, "updated" if yours else "added", now, x_now) if yours != now else None
+    if MIGRATION.match(path) and yours is not None and was is not None:
+        return Change(path, "migration") if now != was else None
+    if was == now and x_was == x_now:
+        return None
+    if now is None:
+        if yours is None:
+            return None
+        return Change(path, "removed" if yours == was else "kept-changed")
+    if yours is None:
+        return Change(path, "added", now, x_now) if was is None else Change(path, "kept-deleted")
+    if yours == now or yours == was or was == now:
+        content = yours if was == now else now
+        if content == yours and x_new == x_yours:
+            return None
+        return Change(path, "updated", content, x_new)
+    if any(b"\0" in text for text in (yours, was or b"", now)):
+        return Change(path, "conflict-binary", beside=now)
+    merged, conflicts = merge_file(yours, was or b"", now, labels)
+    if conflicts == 0:
+        if merged == yours and x_new == x_yours:
+            return None
+        return Change(path, "merged", merged, x_new)
+    if path == "Cargo.lock":
+        return Change(path, "lock-taken", now, x_now)
+    return Change(path, "conflict", merged, x_new)
+
+
+def apply(app: Path, changes: list[Change], version: str) -> None:
     for change in changes:
-        if change.action not in WRITES:
-            continue
         destination = app / change.path
         if change.action == "removed":
             destination.unlink()
-            continue
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_bytes(change.content or b"")
-        if change.mode_from is not None:
-            shutil.copymode(change.mode_from, destination)
+        elif change.beside is not None:
+            destination.with_name(f"{destination.name}.tenshu-{version}").write_bytes(change.beside)
+        elif change.content is not None:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(change.content)
+            if change.executable is not None:
+                mode = destination.stat().st_mode
+                executable_bits = (mode & 0o444) >> 2
+                destination.chmod(mode | executable_bits if change.executable else mode & ~0o111)
 
 
 # --- what to say ---------------------------------------------------------------------------------
@@ -339,37 +499,72 @@ def changelog_between(commit: str, after: str, up_to: str) -> str:
 
 
 def next_steps(changes: list[Change]) -> list[str]:
-    written = {change.path for change in changes if change.action in WRITES}
-    steps = ["git diff                     # read the update before you commit it"]
-    if any(change.action in {"conflict", "conflict-binary"} for change in changes):
-        steps.append("resolve the conflicts above, then look for leftover markers: git diff --check")
-    if any(MIGRATION.match(path) for path in written):
+    written = {c.path for c in changes if c.content is not None}
+    steps = ["git diff                      # read the update before you commit it"]
+    if any(c.action in {"conflict", "conflict-binary"} for c in changes):
+        steps.append(
+            "resolve the conflicts listed above; `git diff --check` finds leftover markers"
+        )
+    if any(MIGRATION.match(c.path) and c.action == "added" for c in changes):
         steps.append("just migrate up               # the template's new migrations")
     if written & {"package.json", "package-lock.json"}:
-        steps.append("npm ci                       # the JavaScript and CSS packages changed")
-    steps.append("just audit                   # formatting, lints and every test")
+        steps.append("npm ci                        # the JavaScript and CSS packages changed")
+    steps.append("just audit                    # formatting, lints and every test")
     steps.append('git add -A && git commit -m "Update from the Tenshu template"')
     steps.append("(to undo the whole update instead: git reset --hard && git clean -fd)")
     return steps
+
+
+def package_name(app: Path) -> str:
+    match = re.search(
+        r'^\[package\][^\[]*?^name\s*=\s*"([^"]+)"',
+        (app / "Cargo.toml").read_text(),
+        re.MULTILINE | re.DOTALL,
+    )
+    if not match:
+        raise Refusal(f"cannot read the package name of {app}/Cargo.toml: pass --name")
+    return match.group(1)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         prog="./tenshu update",
         description="Bring the template's changes since an app was generated into the app, "
-        "keeping the app's own changes (a three-way merge per file).",
+        "keeping the app's own changes (a three-way merge per file). Exit status: 0 done, "
+        "1 refused (nothing written), 2 done with conflicts to resolve.",
     )
     parser.add_argument("path", type=Path, help="the generated app (a git repository)")
-    parser.add_argument("--to", metavar="VERSION", help="the template version to update to "
-                        "(default: this checkout's)")
-    parser.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
-                        help="change an option of the app, e.g. --set uploads=true")
-    parser.add_argument("--from", dest="adopt", metavar="VERSION",
-                        help="for an app without tenshu.toml: the version it was generated from")
-    parser.add_argument("-d", "--define", action="append", default=[], metavar="OPTION=VALUE",
-                        help="with --from: an option the app was generated with")
-    parser.add_argument("--name", help="with --from: the project name it was generated with "
-                        "(default: the package name in its Cargo.toml)")
+    parser.add_argument(
+        "--to",
+        metavar="VERSION",
+        help="the template version to update to (default: this checkout's)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="OPTION=VALUE",
+        help="change an option of the app, e.g. --set uploads=true",
+    )
+    parser.add_argument(
+        "--from",
+        dest="adopt",
+        metavar="VERSION",
+        help="for an app without tenshu.toml: the version it was generated from",
+    )
+    parser.add_argument(
+        "-d",
+        "--define",
+        action="append",
+        default=[],
+        metavar="OPTION=VALUE",
+        help="with --from: an option the app was generated with",
+    )
+    parser.add_argument(
+        "--name",
+        help="with --from: the project name it was generated with "
+        "(default: the package name in its Cargo.toml)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     args = parser.parse_args()
 
@@ -378,76 +573,110 @@ def main() -> int:
         raise Refusal(f"{app} holds no Cargo.toml: give the folder of a generated app")
     top = git("rev-parse", "--show-toplevel", cwd=app, check=False).strip()
     if not top or Path(top).resolve() != app:
-        raise Refusal(f"{app} is not the top of a git repository: `git init && git add -A && "
-                      "git commit` it first, so the update can be read and undone")
-    dirty = git("status", "--porcelain", cwd=app)
+        raise Refusal(
+            f"{app} is not the top of a git repository: `git init && git add -A && "
+            "git commit` it first, so the update can be read and undone"
+        )
+    dirty = git("status", "--porcelain", "--untracked-files=all", cwd=app)
     if dirty and not args.dry_run:
-        raise Refusal(f"{app} has uncommitted changes; commit or stash them first, so the "
-                      f"update's changes stand alone:\n{dirty.rstrip()}")
+        raise Refusal(
+            f"{app} has uncommitted changes; commit or stash them first, so the "
+            f"update's changes stand alone:\n{dirty.rstrip()}"
+        )
 
     known = releases()
-    if not known:
-        raise Refusal(f"no version in the history of {VERSION_FILE}")
-    record = app / RECORD
+    record_path = app / RECORD
     if args.adopt:
-        if record.exists():
-            raise Refusal(f"{record} already says how the app was made; drop --from and -d")
-        version, options = args.adopt, parse_settings(args.define, "-d")
-        name = args.name or package_name(app)
+        if record_path.exists():
+            raise Refusal(f"{record_path} already says how the app was made; drop --from and -d")
+        record = Record(
+            args.adopt, "", args.name or package_name(app), parse_settings(args.define, "-d")
+        )
     else:
         if args.define or args.name:
             raise Refusal("-d and --name describe an app without tenshu.toml; use them with --from")
-        if not record.exists():
-            raise Refusal(f"{app} has no {RECORD}: it was generated before the template recorded "
-                          "its version. Adopt it once with --from VERSION -d option=value… "
-                          "(the version and options it was generated with; see CHANGELOG.md)")
-        version, name, options = read_record(record)
-    old = release(version, known)
-    target = release(args.to, known) if args.to else known[-1]
+        if not record_path.exists():
+            raise Refusal(
+                f"{app} has no {RECORD}: it was generated before the template recorded "
+                "its version. Adopt it once with --from VERSION -d option=value… "
+                "(the version and options it was generated with; see CHANGELOG.md)"
+            )
+        record = read_record(record_path)
+    old = release(record.version, known)
+    target = release(args.to, known) if args.to is not None else known[-1]
     if version_key(target.version) < version_key(old.version):
         raise Refusal(f"the app is at {old.version}, newer than {target.version}")
-    # The base is where the version began: an app made from any later commit of it has those
-    # later changes on both sides of the merge, which then agree. The target is the version's
-    # last state (this checkout's HEAD for its own version).
-    base_commit, target_commit = old.first, target.last
 
+    options = dict(record.options)
     base_options = options_at(old.first)
     check_settings(options, base_options, old.version)
-    if args.adopt:
-        for option in base_options.values():
-            if option.name not in options:
-                print(f"assuming the default {option.name}={option.default} (pass -d to say otherwise)")
-                options[option.name] = option.default
-    target_options = options_at(target_commit)
+    missing = [name for name in base_options if name not in options]
+    if missing and args.adopt:
+        for name in missing:
+            print(f"assuming the default {name}={base_options[name].default} (-d says otherwise)")
+            options[name] = base_options[name].default
+    elif missing:
+        raise Refusal(
+            f"{record_path} does not record {', '.join(missing)}, which version "
+            f"{old.version} asked for: add each under [options] as it was answered"
+        )
+    target_options = options_at(target.last)
     changed = parse_settings(args.set, "--set")
     check_settings(changed, target_options, target.version)
     new_options = {key: value for key, value in options.items() if key in target_options}
     new_options.update(changed)
     for option in target_options.values():
         if option.name not in new_options:
-            print(f"new option {option.name}: {option.default}, its default "
-                  f"(--set {option.name}=… to choose)")
+            print(
+                f"new option {option.name}: {option.default}, its default "
+                f"(--set {option.name}=… to choose)"
+            )
 
-    if git("status", "--porcelain", "--", ".", check=False).strip():
-        print(f"note: {ROOT} has uncommitted changes; the update uses its commits only")
-    settings = ", ".join(f"{key}: {options.get(key, '(new)')} -> {value}"
-                         for key, value in changed.items() if options.get(key) != value)
-    print(f"Updating {app} from Tenshu {old.version} to {target.version}"
-          f" ({'options: ' + settings if settings else 'options unchanged'})")
-
-    with tempfile.TemporaryDirectory(prefix="tenshu-update-") as scratch:
-        base = render(base_commit, name, options, Path(scratch) / "base")
-        after = render(target_commit, name, new_options, Path(scratch) / "target")
+    if git("status", "--porcelain", "--", *TEMPLATE_SOURCES, check=False).strip():
+        print(f"note: {ROOT} has uncommitted changes to the template; the update uses its commits")
+    with tempfile.TemporaryDirectory(prefix="tenshu-update-") as folder:
+        scratch = Path(folder)
+        if record.commit and is_commit_of_history(record.commit):
+            base_commit = record.commit
+        else:
+            if record.commit:
+                print(
+                    f"the commit the app records, {record.commit[:12]}, is not in this "
+                    "checkout's history: looking for the likeliest one of its version"
+                )
+            base_commit = likeliest_base(
+                app, commits_between(old.first, old.last), record.name, options, scratch
+            )
+        settings = ", ".join(
+            f"{key} {options.get(key, '(new)')} -> {value}"
+            for key, value in changed.items()
+            if options.get(key) != value
+        )
+        print(
+            f"Updating {app}\n  from Tenshu {old.version} ({base_commit[:12]}) to "
+            f"{target.version} ({target.last[:12]}); "
+            f"{'options: ' + settings if settings else 'options unchanged'}"
+        )
+        base = render(base_commit, old.version, record.name, options, scratch / "base")
+        after = render(target.last, target.version, record.name, new_options, scratch / "target")
         labels = ["your app", f"tenshu {old.version}", f"tenshu {target.version}"]
         changes = plan(app, base, after, labels)
         if not args.dry_run:
-            apply(app, changes)
+            apply(app, changes, target.version)
 
-    if not changes:
-        print(f"Nothing to do: the app already has everything of Tenshu {target.version}.")
+    if not [c for c in changes if c.path != RECORD]:
+        if changes and not args.dry_run:
+            print(f"Only {RECORD} changed: it now records {target.version} ({target.last[:12]}).")
+        else:
+            print(f"Nothing to do: the app already has everything of Tenshu {target.version}.")
         return 0
     if args.dry_run:
-        print("The plan (a dry run: nothing is written):")
+        print("\nThe plan (a dry run: nothing is written):")
+        if dirty:
+            print(
+                "(the app has uncommitted changes: the update itself will refuse until they "
+                "are committed)"
+            )
     for action, meaning in ACTIONS.items():
         paths = [change.path for change in changes if change.action == action]
         if paths:
@@ -459,21 +688,13 @@ def main() -> int:
     print("\n" + ", ".join(f"{count} {action}" for action, count in counts.items() if count))
     if args.dry_run:
         return 0
-    notes = changelog_between(target_commit, old.version, target.version)
+    notes = changelog_between(target.last, old.version, target.version)
     if notes:
         print(f"\nWhat changed (CHANGELOG.md):\n\n{notes}")
-    print("\nNext, in " + str(app) + ":")
+    print(f"\nNext, in {app}:")
     for step in next_steps(changes):
         print(f"  {step}")
     return 2 if counts["conflict"] or counts["conflict-binary"] else 0
-
-
-def package_name(app: Path) -> str:
-    match = re.search(r'^\[package\][^\[]*?^name\s*=\s*"([^"]+)"',
-                      (app / "Cargo.toml").read_text(), re.MULTILINE | re.DOTALL)
-    if not match:
-        raise Refusal(f"cannot read the package name of {app}/Cargo.toml: pass --name")
-    return match.group(1)
 
 
 if __name__ == "__main__":
