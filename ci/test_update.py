@@ -16,7 +16,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import update  # the module under test, beside this file
 
-LABELS = ["your app", "tenshu 0.1.0", "tenshu 0.2.0"]
 MIGRATION = "migration/src/m20260101_000001_create_users.rs"
 
 
@@ -39,7 +38,9 @@ class Rules(unittest.TestCase):
                 self.write(where, path, text)
 
     def plan(self) -> dict:
-        return {c.path: c for c in update.plan(self.app, self.base, self.target, LABELS)}
+        return {
+            c.path: c for c in update.plan(self.app, self.base, self.target, ("0.1.0", "0.2.0"))
+        }
 
     def test_a_file_only_the_template_changed_is_replaced(self):
         self.files("a.rs", was="one\n", now="two\n", yours="one\n")
@@ -84,7 +85,7 @@ class Rules(unittest.TestCase):
         self.assertEqual(plan[MIGRATION].action, "migration")
         self.assertEqual(plan["migration/src/m20260102_000001_create_posts.rs"].action, "migration")
         self.assertEqual(plan["migration/src/m20260103_000001_create_tags.rs"].action, "added")
-        update.apply(self.app, list(plan.values()), "0.2.0")
+        update.apply(self.app, list(plan.values()))
         self.assertEqual((self.app / MIGRATION).read_text(), "create\n")
         self.assertTrue((self.app / "migration/src/m20260102_000001_create_posts.rs").exists())
 
@@ -96,7 +97,7 @@ class Rules(unittest.TestCase):
         self.write(self.target, "mine.sh", "2\n")
         self.write(self.app, "mine.sh", "1\n", executable=True)
         plan = self.plan()
-        update.apply(self.app, list(plan.values()), "0.2.0")
+        update.apply(self.app, list(plan.values()))
         self.assertTrue(os.access(self.app / "setup.sh", os.X_OK), "the template's +x was lost")
         self.assertEqual((self.app / "mine.sh").read_text(), "2\n")
         self.assertTrue(os.access(self.app / "mine.sh", os.X_OK), "the user's +x was reset")
@@ -107,9 +108,29 @@ class Rules(unittest.TestCase):
             (where / "static/logo.png").write_bytes(data)
         plan = self.plan()
         self.assertEqual(plan["static/logo.png"].action, "conflict-binary")
-        update.apply(self.app, list(plan.values()), "0.2.0")
+        update.apply(self.app, list(plan.values()))
         self.assertEqual((self.app / "static/logo.png").read_bytes(), b"\0c")
         self.assertEqual((self.app / "static/logo.png.tenshu-0.2.0").read_bytes(), b"\0b")
+
+    def test_the_template_s_copy_of_a_binary_never_lands_on_something_already_there(self):
+        outside = self.app.parent / "outside.txt"
+        outside.write_text("1\n")
+        for name, taken in (("a.png", "symlink"), ("b.png", "folder"), ("c.png", "file")):
+            for where, data in ((self.base, b"\0a"), (self.target, b"\0b"), (self.app, b"\0c")):
+                where.mkdir(exist_ok=True)
+                (where / name).write_bytes(data)
+            beside = self.app / f"{name}.tenshu-0.2.0"
+            if taken == "symlink":
+                beside.symlink_to(outside)
+            elif taken == "folder":
+                beside.mkdir()
+            else:
+                beside.write_text("mine\n")
+        plan = self.plan()
+        self.assertEqual({c.action for c in plan.values()}, {"blocked"})
+        update.apply(self.app, list(plan.values()))
+        self.assertEqual(outside.read_text(), "1\n")
+        self.assertEqual((self.app / "c.png.tenshu-0.2.0").read_text(), "mine\n")
 
     def test_nothing_is_written_through_a_folder_or_a_symlink_in_the_way(self):
         self.files("docs/new.md", now="new\n")
@@ -121,7 +142,7 @@ class Rules(unittest.TestCase):
         plan = self.plan()
         self.assertEqual(plan["docs/new.md"].action, "blocked")
         self.assertEqual(plan["link.txt"].action, "blocked")
-        update.apply(self.app, list(plan.values()), "0.2.0")
+        update.apply(self.app, list(plan.values()))
         self.assertEqual(outside.read_text(), "1\n")
 
     def test_the_record_is_always_the_target_s(self):
@@ -133,16 +154,18 @@ class Rules(unittest.TestCase):
         record = self.app / update.RECORD
         self.app.mkdir()
         record.write_text(
-            '\ufeff# comment\n[template]\nversion = "0.1.0"\ncommit = ""\nname = "demo#app"  # x\r\n'
-            '[options]\nauth = true\ncache = "redis"\n'
+            '\ufeff# comment\n[template]\nversion = "0.1.0"\ncommit = ""\nname = "demo-app"  # x\r\n'
+            '[options]\nauth = true\ncache = "re#dis"\n'
         )
         read = update.read_record(record)
-        self.assertEqual((read.version, read.name, read.commit), ("0.1.0", "demo#app", ""))
-        self.assertEqual(read.options, {"auth": "true", "cache": "redis"})
+        self.assertEqual((read.version, read.name, read.commit), ("0.1.0", "demo-app", ""))
+        self.assertEqual(read.options, {"auth": "true", "cache": "re#dis"})
         for bad in (
             '[package]\nname = "x"\n',
             '[template]\nversion = "0.1.0"\nversion = "0.2.0"\n',
             '[template]\nname = "x"\n',
+            '[template]\nversion = "0.1.0"\nname = "../../elsewhere"\n',
+            '[template]\nversion = "0.1.0"\nname = "Demo App"\n',
         ):
             record.write_text(bad)
             with self.assertRaises(update.Refusal):

@@ -26,7 +26,7 @@ Then it carries base -> target into the app, file by file, as a three-way merge 
 Every path is planned before anything is written, and nothing is written when the app's git tree
 is dirty, so `git diff` shows the whole update and `git reset --hard && git clean -fd` undoes it.
 `--dry-run` prints the plan and writes nothing. Exit status: 0 done, 1 refused (nothing written),
-2 done with conflicts to resolve.
+2 done with conflicts to resolve, 3 failed while writing (a disk error, say; undo with git).
 """
 
 from __future__ import annotations
@@ -52,6 +52,10 @@ MIGRATION = re.compile(r"^migration/src/m\d{8}_\d{6}_\w+\.rs$")
 
 class Refusal(Exception):
     """Something the user must fix before the update can run: printed, exit status 1."""
+
+
+class Failure(Exception):
+    """The update failed while writing (a disk error, say): printed, exit status 3."""
 
 
 def git(*args: str, cwd: Path = ROOT, check: bool = True) -> str:
@@ -118,16 +122,36 @@ def release(version: str, known: list[Release]) -> Release:
     )
 
 
-def is_commit_of_history(commit: str) -> bool:
-    return bool(re.fullmatch(r"[0-9a-f]{40}", commit)) and (
+def is_ancestor(older: str, newer: str) -> bool:
+    return (
         subprocess.run(
-            ["git", "merge-base", "--is-ancestor", commit, "HEAD"],
+            ["git", "merge-base", "--is-ancestor", older, newer],
             cwd=ROOT,
             capture_output=True,
             check=False,
         ).returncode
         == 0
     )
+
+
+def recorded_commit(commit: str, version: Release, record_path: Path) -> str:
+    """The full hash of the commit a record names, checked to be one of its version's."""
+    if not re.fullmatch(r"[0-9a-f]{7,40}", commit):
+        raise Refusal(f'{record_path}: commit = "{commit}" is not a git commit hash')
+    full = git("rev-parse", "--verify", "-q", f"{commit}^{{commit}}", check=False).strip()
+    if not full or not is_ancestor(full, "HEAD"):
+        raise Refusal(
+            f"{record_path} records commit {commit[:12]}, which this checkout of the template "
+            f"({ROOT}) does not have: the app is newer than the checkout. `git pull` it, then "
+            "run the update again."
+        )
+    if not (is_ancestor(version.first, full) and is_ancestor(full, version.last)):
+        raise Refusal(
+            f"{record_path} records version {version.version} but commit {commit[:12]}, which "
+            f"is not a commit of {version.version}: correct one of them (the commits of "
+            f"{version.version} run from {version.first[:12]} to {version.last[:12]})"
+        )
+    return full
 
 
 # --- the template's options and the app's record -----------------------------------------------
@@ -203,9 +227,19 @@ def read_record(path: Path) -> Record:
     for key in ("version", "name"):
         if not template.get(key):
             raise Refusal(f"{path} has no {key} under [template]")
+    check_name(template["name"], str(path))
     return Record(
         template["version"], template.get("commit", ""), template["name"], sections["options"]
     )
+
+
+def check_name(name: str, source: str) -> None:
+    """The rule of the pre hook: what cargo-generate would accept as this app's name."""
+    if not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
+        raise Refusal(
+            f'{source}: the name "{name}" is not a project name (lowercase letters, digits, "-" '
+            'and "_", starting with a letter)'
+        )
 
 
 def parse_settings(pairs: list[str], flag: str) -> dict[str, str]:
@@ -220,17 +254,21 @@ def parse_settings(pairs: list[str], flag: str) -> dict[str, str]:
     return settings
 
 
-def check_settings(settings: dict[str, str], known: dict[str, Option], version: str) -> None:
+def check_settings(
+    settings: dict[str, str], known: dict[str, Option], version: str, source: str
+) -> None:
     for name, value in settings.items():
         option = known.get(name)
         if option is None:
             raise Refusal(
-                f"version {version} of the template has no option `{name}`; "
+                f"{source}: the template at {version} has no option `{name}`; "
                 f"its options: {', '.join(known)}"
             )
         allowed = ["true", "false"] if option.kind == "bool" else option.choices
         if allowed and value not in allowed:
-            raise Refusal(f"{name}={value}: the values of `{name}` are {', '.join(allowed)}")
+            raise Refusal(
+                f"{source}: {name}={value}; the values of `{name}` are {', '.join(allowed)}"
+            )
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -303,11 +341,14 @@ def likeliest_base(
     if len(candidates) == 1:
         return candidates[0]
     print(
-        f"the app does not record the commit it came from: comparing it with "
-        f"{len(candidates)} commits of its version…"
+        f"the app does not record the commit it came from: comparing it with the "
+        f"{len(candidates)} commits of its version that changed the template",
+        end="",
+        flush=True,
     )
     best, best_score = candidates[0], None
     for index, commit in enumerate(candidates):
+        print(".", end="", flush=True)
         rendered = render(commit, commit[:12], name, options, scratch / f"candidate-{index}")
         # The most files as the app has them, then the fewest lines apart in the others.
         same, lines_apart = 0, 0
@@ -320,6 +361,7 @@ def likeliest_base(
         score = (same, -lines_apart)
         if best_score is None or score > best_score:  # newest first: a tie keeps the newer
             best, best_score = commit, score
+    print(f" {best[:12]}")
     return best
 
 
@@ -341,7 +383,8 @@ class Change:
     action: str  # a key of ACTIONS
     content: bytes | None = None  # what to write (None: delete, or leave as it is)
     executable: bool | None = None  # the executable bit to set (None: leave it)
-    beside: bytes | None = None  # the template's copy, written beside a binary conflict
+    beside: bytes | None = None  # the template's copy, written beside a binary conflict…
+    beside_path: str = ""  # …at this path
 
 
 # What each action means, in the order the summary lists them.
@@ -418,12 +461,19 @@ def in_the_way(app: Path, path: str) -> bool:
     return False
 
 
-def plan(app: Path, base: Path, target: Path, labels: list[str]) -> list[Change]:
+def plan(app: Path, base: Path, target: Path, versions: tuple[str, str]) -> list[Change]:
+    """Every change of the update from one version to the next, decided before any is written."""
+    old, version = versions
+    labels = ["your app", f"tenshu {old}", f"tenshu {version}"]
     changes = []
     for path in sorted(files_under(base) | files_under(target)):
         change = decide(app, base, target, path, labels)
         if change is None:
             continue
+        if change.beside is not None:
+            change.beside_path = f"{path}.tenshu-{version}"
+            if in_the_way(app, change.beside_path) or os.path.lexists(app / change.beside_path):
+                change = Change(path, "blocked")
         if in_the_way(app, path):
             change = Change(path, "blocked")
         changes.append(change)
@@ -465,13 +515,13 @@ def decide(app: Path, base: Path, target: Path, path: str, labels: list[str]) ->
     return Change(path, "conflict", merged, x_new)
 
 
-def apply(app: Path, changes: list[Change], version: str) -> None:
+def apply(app: Path, changes: list[Change]) -> None:
     for change in changes:
         destination = app / change.path
         if change.action == "removed":
             destination.unlink()
         elif change.beside is not None:
-            destination.with_name(f"{destination.name}.tenshu-{version}").write_bytes(change.beside)
+            (app / change.beside_path).write_bytes(change.beside)
         elif change.content is not None:
             destination.parent.mkdir(parents=True, exist_ok=True)
             destination.write_bytes(change.content)
@@ -531,7 +581,8 @@ def main() -> int:
         prog="./tenshu update",
         description="Bring the template's changes since an app was generated into the app, "
         "keeping the app's own changes (a three-way merge per file). Exit status: 0 done, "
-        "1 refused (nothing written), 2 done with conflicts to resolve.",
+        "1 refused (nothing written), 2 done with conflicts to resolve, 3 failed while "
+        "writing (undo with git).",
     )
     parser.add_argument("path", type=Path, help="the generated app (a git repository)")
     parser.add_argument(
@@ -608,45 +659,49 @@ def main() -> int:
         raise Refusal(f"the app is at {old.version}, newer than {target.version}")
 
     options = dict(record.options)
-    base_options = options_at(old.first)
-    check_settings(options, base_options, old.version)
-    missing = [name for name in base_options if name not in options]
-    if missing and args.adopt:
-        for name in missing:
-            print(f"assuming the default {name}={base_options[name].default} (-d says otherwise)")
-            options[name] = base_options[name].default
-    elif missing:
-        raise Refusal(
-            f"{record_path} does not record {', '.join(missing)}, which version "
-            f"{old.version} asked for: add each under [options] as it was answered"
-        )
-    target_options = options_at(target.last)
+    source = "-d" if args.adopt else str(record_path)
+    if args.adopt:
+        check_name(record.name, "--name")
+        check_settings(options, options_at(old.first), old.version, source)
     changed = parse_settings(args.set, "--set")
-    check_settings(changed, target_options, target.version)
-    new_options = {key: value for key, value in options.items() if key in target_options}
-    new_options.update(changed)
-    for option in target_options.values():
-        if option.name not in new_options:
-            print(
-                f"new option {option.name}: {option.default}, its default "
-                f"(--set {option.name}=… to choose)"
-            )
-
+    target_options = options_at(target.last)
+    check_settings(changed, target_options, target.version, "--set")
     if git("status", "--porcelain", "--", *TEMPLATE_SOURCES, check=False).strip():
         print(f"note: {ROOT} has uncommitted changes to the template; the update uses its commits")
+
     with tempfile.TemporaryDirectory(prefix="tenshu-update-") as folder:
         scratch = Path(folder)
-        if record.commit and is_commit_of_history(record.commit):
-            base_commit = record.commit
+        if record.commit:
+            base_commit = recorded_commit(record.commit, old, record_path)
         else:
-            if record.commit:
-                print(
-                    f"the commit the app records, {record.commit[:12]}, is not in this "
-                    "checkout's history: looking for the likeliest one of its version"
-                )
             base_commit = likeliest_base(
                 app, commits_between(old.first, old.last), record.name, options, scratch
             )
+        # The answers the base asked for: all recorded (an adopted app takes the defaults of
+        # those not given), none unknown to it.
+        base_options = options_at(base_commit)
+        check_settings(options, base_options, old.version, source)
+        for name, option in base_options.items():
+            if name in options:
+                continue
+            if not args.adopt:
+                raise Refusal(
+                    f"{record_path} does not record the option {name}, which the template at "
+                    f"{old.version} asks for: add it under [options] as it was answered"
+                )
+            print(
+                f"assuming {name}={option.default}, its default (pass -d {name}=… if the app "
+                "was generated otherwise)"
+            )
+            options[name] = option.default
+        new_options = {key: value for key, value in options.items() if key in target_options}
+        new_options.update(changed)
+        for option in target_options.values():
+            if option.name not in new_options:
+                print(
+                    f"new option {option.name}: {option.default}, its default "
+                    f"(--set {option.name}=… to choose)"
+                )
         settings = ", ".join(
             f"{key} {options.get(key, '(new)')} -> {value}"
             for key, value in changed.items()
@@ -659,16 +714,36 @@ def main() -> int:
         )
         base = render(base_commit, old.version, record.name, options, scratch / "base")
         after = render(target.last, target.version, record.name, new_options, scratch / "target")
-        labels = ["your app", f"tenshu {old.version}", f"tenshu {target.version}"]
-        changes = plan(app, base, after, labels)
+        changes = plan(app, base, after, (old.version, target.version))
+        dropped = [
+            c.path for c in changes if c.action == "migration" and not (after / c.path).exists()
+        ]
+        if dropped:
+            raise Refusal(
+                "the update would drop migrations the app has, which its database may have "
+                f"applied: {', '.join(dropped)}. An option with tables cannot be turned off by "
+                "an update; remove what you no longer want by hand, with a migration that drops "
+                "its tables."
+            )
         if not args.dry_run:
-            apply(app, changes, target.version)
+            try:
+                apply(app, changes)
+            except OSError as error:
+                raise Failure(
+                    f"writing the update failed midway ({error}). Undo what was written with "
+                    f"`git reset --hard && git clean -fd` in {app}, then run the update again."
+                ) from error
 
     if not [c for c in changes if c.path != RECORD]:
-        if changes and not args.dry_run:
-            print(f"Only {RECORD} changed: it now records {target.version} ({target.last[:12]}).")
-        else:
+        if not changes:
             print(f"Nothing to do: the app already has everything of Tenshu {target.version}.")
+        elif args.dry_run:
+            print(f"Only {RECORD} would change, to record {target.version} ({target.last[:12]}).")
+        else:
+            print(
+                f"Only {RECORD} changed, to record {target.version} ({target.last[:12]}): "
+                f'commit it (git commit -am "Record Tenshu {target.version}").'
+            )
         return 0
     if args.dry_run:
         print("\nThe plan (a dry run: nothing is written):")
@@ -684,6 +759,11 @@ def main() -> int:
             print(f"\n{title} ({len(paths)}): {meaning}")
             for path in paths:
                 print(f"  {path}")
+            if action == "migration":
+                print(
+                    f"  (the template's change: git -C {ROOT} diff {base_commit[:12]} "
+                    f"{target.last[:12]} -- {' '.join('template/' + p for p in paths)})"
+                )
     counts = {action: sum(c.action == action for c in changes) for action in ACTIONS}
     print("\n" + ", ".join(f"{count} {action}" for action, count in counts.items() if count))
     if args.dry_run:
@@ -703,3 +783,6 @@ if __name__ == "__main__":
     except Refusal as refusal:
         print(f"error: {refusal}", file=sys.stderr)
         sys.exit(1)
+    except Failure as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        sys.exit(3)
