@@ -284,25 +284,12 @@ def render(commit: str, label: str, name: str, options: dict[str, str], into: Pa
     subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
     out = into / "out"
     out.mkdir()
-    defines = [arg for key, value in options.items() for arg in ("-d", f"{key}={value}")]
+    command = ["cargo", "generate", "--path", str(source), "--destination", str(out)]
+    command += ["--name", name, "--force", "--silent", "--vcs", "none"]
+    for key, value in {"tenshu_commit": commit, **options}.items():
+        command += ["-d", f"{key}={value}"]
     result = subprocess.run(
-        [
-            "cargo",
-            "generate",
-            "--path",
-            str(source),
-            "--name",
-            name,
-            "--force",
-            "--silent",
-            "--vcs",
-            "none",
-            "--destination",
-            str(out),
-            "-d",
-            f"tenshu_commit={commit}",
-            *defines,
-        ],
+        command,
         capture_output=True,
         text=True,
         check=False,
