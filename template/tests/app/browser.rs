@@ -11,7 +11,7 @@
 use std::{
     net::{SocketAddr, TcpListener as StdListener},
     process::{Child, Command, Stdio},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
@@ -26,6 +26,8 @@ use crate::{
 
 /// How long the browser may take to show what a step waits for.
 const PATIENCE: Duration = Duration::from_secs(15);
+/// How often a step looks again for what it waits for.
+const POLL: Duration = Duration::from_millis(50);
 
 #[tokio::test]
 #[ignore = "needs Chromium and chromedriver: run with `just test-browser`"]
@@ -157,20 +159,20 @@ impl Browser {
             .unwrap_or_else(|error| panic!("could not open {path}: {error}"));
     }
 
-    /// The first element matching `selector`, once the page shows it.
+    /// The first element matching `selector`, once the page shows it. Every failed look is
+    /// retried until `PATIENCE` runs out, not only "no such element": a look made while the page
+    /// navigates (after a redirect, say) gets chromedriver's "aborted by navigation".
     pub async fn wait_for(&self, selector: &str) -> Element {
-        match self
-            .client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(selector))
-            .await
-        {
-            Ok(element) => element,
-            Err(error) => {
-                let url = self.client.current_url().await.map(|url| url.to_string());
-                let source = self.client.source().await.unwrap_or_default();
-                panic!("{selector} did not appear on {url:?} ({error}); the page:\n{source}")
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match self.client.find(Locator::Css(selector)).await {
+                Ok(element) => return element,
+                Err(_) if Instant::now() < deadline => tokio::time::sleep(POLL).await,
+                Err(error) => {
+                    let url = self.client.current_url().await.map(|url| url.to_string());
+                    let source = self.client.source().await.unwrap_or_default();
+                    panic!("{selector} did not appear on {url:?} ({error}); the page:\n{source}")
+                }
             }
         }
     }
