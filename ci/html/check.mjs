@@ -13,6 +13,7 @@
 // Exits 1 when anything fails, listing what.
 
 import { spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -211,6 +212,34 @@ async function checkError(who, method, path, status, options = {}) {
   save(`${who.name}-${status}`, await response.text());
 }
 
+/// The code an authenticator app shows now for the base32 `key` (RFC 6238: SHA-1, 6 digits, 30 s).
+function totpCode(key) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const bits = [...key.replace(/\s/g, "")].map((c) => alphabet.indexOf(c).toString(2).padStart(5, "0")).join("");
+  const secret = Buffer.from(bits.match(/.{8}/g).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000)));
+  const mac = createHmac("sha1", secret).update(counter).digest();
+  const offset = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, "0");
+}
+
+/// Checks a page that is the answer to a POST (no URL shows it again): Nu, and axe at a phone's
+/// width.
+async function checkAnswer(who, response, slug) {
+  if (response.status() !== 200) fail(`${who.name} ${slug}: status ${response.status()}, expected 200`);
+  const html = await response.text();
+  save(slug, html);
+  const page = await who.context.newPage();
+  await page.setViewportSize(PHONE);
+  await page.route(`${base}/__answer`, (route) => route.fulfill({ contentType: "text/html", body: html }));
+  await page.goto(`${base}/__answer`);
+  axeCount += await axe(page, `${who.name} ${slug}`);
+  await page.screenshot({ path: join(out, "shots", `${slug}-phone.png`), fullPage: true });
+  await page.close();
+  return html;
+}
+
 /// The link to `path` in the newest outbox email to `to`.
 function linkFromOutbox(to, path) {
   const emails = readdirSync(env("OUTBOX_DIR"))
@@ -292,6 +321,26 @@ if (accounts) {
     });
     await visit(user, "/files");
   }
+
+  // Two-factor sign-in: set up, the recovery codes shown once, managed, the second step of
+  // signing in (refused), then off again for the checks below that sign in as this user.
+  await visit(user, "/account/two-factor", { name: "user-two-factor-setup" });
+  const setup = await (await user.context.request.get(`${base}/account/two-factor`)).text();
+  const key = setup.match(/data-testid="totp-secret"[^>]*>([^<]+)</)[1];
+  const codes = await checkAnswer(
+    user,
+    await post(user, "/account/two-factor", "/account/two-factor", { code: totpCode(key), current_password: env("USER_PASSWORD") }),
+    "user-two-factor-recovery-codes",
+  );
+  const recoveryCode = codes.match(/<li>([a-z2-7]{5}-[a-z2-7]{5})<\/li>/)[1];
+  await visit(user, "/account/two-factor", { name: "user-two-factor-manage" });
+  await visit(user, "/account", { name: "user-account-two-factor-on" });
+  const secondStep = await visitor("second-step");
+  await signIn(secondStep, env("USER_EMAIL"), env("USER_PASSWORD"));
+  await visit(secondStep, "/login/two-factor");
+  await checkRefusedForm(secondStep, "/login/two-factor", "/login/two-factor", { code: "000000" }, "second-step-422");
+  const off = await post(user, "/account/two-factor", "/account/two-factor/disable", { current_password: env("USER_PASSWORD"), code: recoveryCode });
+  if (off.status() !== 303) fail(`user /account/two-factor/disable: status ${off.status()}, expected 303`);
 
   if (has("/admin")) {
     const admin = await visitor("admin");

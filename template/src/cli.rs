@@ -11,6 +11,7 @@
 //! app doctor                # is this configuration safe and working? (database, SMTP, HTTPS…)
 {%- if auth %}
 //! app user create EMAIL [--admin]   # an account, with a random password printed once
+//! app user two-factor-off EMAIL     # for someone who lost their authenticator and codes
 {%- endif %}
 //! app mail test ADDRESS     # send a test email, to check the mail settings
 //! ```

@@ -32,7 +32,7 @@ pub mod listing;
 
 {% if auth -%}
 // Accounts and mail
-/// Registration, sign-in, email verification, password reset, guards.
+/// Registration, sign-in (with two-factor codes), email verification, password reset, guards.
 pub mod auth;
 {%- else -%}
 // Mail
@@ -75,6 +75,10 @@ pub mod client_ip;
 pub mod rate_limit;
 /// Values no one can guess: tokens, keys, salts.
 pub mod random;
+{%- if auth or tasks %}
+/// Secrets kept in the database, sealed under a key derived from `secret_key`.
+pub mod seal;
+{%- endif %}
 /// Static files: embedded in release builds, served with content-hashed URLs.
 pub mod assets;
 

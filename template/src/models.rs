@@ -8,6 +8,8 @@
 {% if uploads -%}
 pub mod file;
 {% endif -%}
+pub mod recovery_code;
+pub mod totp_secret;
 pub mod user;
 pub mod user_token;
 {%- endif %}

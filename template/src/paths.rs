@@ -56,6 +56,11 @@ impl SignIn {
     }
 }
 
+/// The second step of signing in, with two-factor on: a code from the app or a recovery code.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login/two-factor")]
+pub struct SignInTwoFactor;
+
 #[derive(Debug, Clone, Copy, TypedPath)]
 #[typed_path("/logout")]
 pub struct SignOut;
@@ -95,6 +100,21 @@ pub struct AccountEmail;
 #[derive(Debug, Clone, Copy, TypedPath)]
 #[typed_path("/account/email/confirm")]
 pub struct AccountEmailConfirm;
+
+/// Two-factor sign-in (`crate::routes::two_factor`): set up and turn on (GET, POST), or manage.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/two-factor")]
+pub struct AccountTwoFactor;
+
+/// Turns two-factor off (POST).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/two-factor/disable")]
+pub struct AccountTwoFactorDisable;
+
+/// Replaces the recovery codes (POST).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/two-factor/recovery-codes")]
+pub struct AccountRecoveryCodes;
 {% endif %}
 {%- if admin %}
 // The admin area (`crate::routes::admin`), for administrators only. `resource` is a key of

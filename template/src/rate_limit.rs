@@ -1,6 +1,6 @@
 //! Rate limits on what an attacker would repeat: {% if auth %}sign-in attempts (password guessing),
-//! registrations, password reset requests and verification resends, and {% endif %}contact messages
-//! (flooding an inbox).
+//! two-factor codes, registrations, password reset requests and verification resends, and
+//! {% endif %}contact messages (flooding an inbox).
 //!
 //! Each [`Action`] is counted on its own, twice, with governor's keyed limiters: per email address
 //! from one network (`rate_limit.per_email_and_ip_per_minute`, 5 by default, as Laravel does), and
@@ -35,6 +35,8 @@ pub enum Action {
     Contact,
 {%- if auth %}
     SignIn,
+    /// Codes typed at the second step of signing in, or to turn two-factor off.
+    TwoFactor,
     Register,
     PasswordReset,
     VerificationResend,
@@ -91,7 +93,8 @@ impl RateLimits {
             });
 {%- if auth %}
         let verdict = verdict.and_then(|()| match action {
-            Action::SignIn => self.per_account.check_key(&email),
+            // Guessing a password or a code: both count against the account.
+            Action::SignIn | Action::TwoFactor => self.per_account.check_key(&email),
             _ => Ok(()),
         });
 {%- endif %}

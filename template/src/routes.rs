@@ -3,7 +3,7 @@
 //! | group | routes | its own middleware |
 //! |---|---|---|
 {%- if auth %}
-//! | [`pages`], [`auth`], [`account`] | HTML pages | page cache, sessions, flash messages, signed-in user, CSRF token check |
+//! | [`pages`], [`auth`], [`two_factor`], [`account`] | HTML pages | page cache, sessions, flash messages, signed-in user, CSRF token check |
 {%- else %}
 //! | [`pages`] | HTML pages | page cache, sessions, flash messages, CSRF token check |
 {%- endif %}
@@ -45,6 +45,9 @@ pub mod pages;
 pub mod task_monitor;
 {% endif -%}
 mod table;
+{% if auth -%}
+pub mod two_factor;
+{% endif -%}
 
 use std::sync::Arc;
 
@@ -231,6 +234,7 @@ fn pages_routes() -> Routes<AppState> {
     pages::routes()
         .merge(contact::routes())
         .merge(auth::routes())
+        .merge(two_factor::routes())
         .merge(account::routes())
 {%- if admin %}
         .merge(admin::routes())

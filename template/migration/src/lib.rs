@@ -22,6 +22,9 @@ mod m20260301_000001_create_tasks;
 {%- if uploads %}
 mod m20260401_000001_create_files;
 {%- endif %}
+{%- if auth %}
+mod m20261203_000001_create_two_factor;
+{%- endif %}
 
 /// The app's migrations, oldest first.
 #[derive(Debug)]
@@ -40,6 +43,9 @@ impl MigratorTrait for Migrator {
 {%- endif %}
 {%- if uploads %}
             Box::new(m20260401_000001_create_files::Migration),
+{%- endif %}
+{%- if auth %}
+            Box::new(m20261203_000001_create_two_factor::Migration),
 {%- endif %}
             // `just g migration` and `just g model` add theirs above this line.
         ]

@@ -85,6 +85,61 @@ pub struct ChangeEmailForm {
     pub current_password: SecretString,
 }
 
+/// The second step of signing in: a code from the authenticator app, or a recovery code.
+#[derive(Debug, Deserialize, garde::Validate)]
+#[garde(context(AuthConfig))]
+pub struct SecondStepForm {
+    #[garde(custom(a_code))]
+    #[serde(default)]
+    pub code: String,
+}
+
+/// Turns two-factor on: the first code from the app, and the password.
+#[derive(Debug, Deserialize, garde::Validate)]
+#[garde(context(AuthConfig))]
+pub struct EnableTwoFactorForm {
+    #[garde(custom(a_code))]
+    #[serde(default)]
+    pub code: String,
+    #[garde(custom(given))]
+    pub current_password: SecretString,
+}
+
+/// Turns two-factor off: the password and a code (or a recovery code), so that neither a stolen
+/// password nor a session left open is enough.
+#[derive(Debug, Deserialize, garde::Validate)]
+#[garde(context(AuthConfig))]
+pub struct DisableTwoFactorForm {
+    #[garde(custom(given))]
+    pub current_password: SecretString,
+    #[garde(custom(a_code))]
+    #[serde(default)]
+    pub code: String,
+}
+
+/// An action that needs the password again (new recovery codes).
+#[derive(Debug, Deserialize, garde::Validate)]
+#[garde(context(AuthConfig))]
+pub struct PasswordForm {
+    #[garde(custom(given))]
+    pub current_password: SecretString,
+}
+
+/// Something shaped like a code: the check itself is `crate::auth::two_factor::check`.
+fn a_code(value: &str, _: &AuthConfig) -> garde::Result {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(garde::Error::new(
+            "Enter the code from your authenticator app.",
+        ));
+    }
+    // Longer than any code: refused before anything is looked up.
+    if value.len() > 32 {
+        return Err(garde::Error::new("This code is not right."));
+    }
+    Ok(())
+}
+
 fn an_email_address(value: &str, _: &AuthConfig) -> garde::Result {
     email_address(value).map(drop).map_err(garde::Error::new)
 }

@@ -10,6 +10,10 @@
 //! - Next to the id, the session keeps a fingerprint of the password hash. When the password
 //!   changes, every older session stops matching and is signed out, even one the revocation
 //!   missed (a request in flight that saves its session again).
+//! - With two-factor on, a correct password only starts the second step
+//!   ([`start_second_step`]): the session gets a new id and remembers who is half-way, for a few
+//!   minutes, but no one is signed in until a code passes ([`pending_second_step`], then
+//!   [`sign_in`]).
 //! - [`sign_out`] deletes the session: data, flash messages and all.
 //! - [`load_current_user`], a middleware, puts the [`CurrentUser`] into the request for the
 //!   guards (`crate::auth::guards`) and the layout.
@@ -45,6 +49,11 @@ const FINGERPRINT: &str = "auth.fingerprint";
 const REMEMBER: &str = "auth.remember";
 /// Unix seconds of the last renewal of the session.
 pub const RENEWED_AT: &str = "auth.renewed_at";
+/// Who passed the password step and has the second one to pass, and since when.
+const PENDING: &str = "auth.second_step";
+
+/// How long a visitor has between the password and the code.
+const SECOND_STEP_WITHIN: Duration = Duration::minutes(10);
 
 /// A signed-in session is renewed (its expiry, and a remembered one's cookie, pushed back) at
 /// most this often, so reading pages does not write to the database on every request.
@@ -71,6 +80,7 @@ pub async fn sign_in(
     remember: Option<Duration>,
 ) -> Result<(), AppError> {
     session.cycle_id().await?;
+    session.remove_value(PENDING).await?;
     session.insert(USER_ID, user.id).await?;
     session.insert(FINGERPRINT, fingerprint(user)).await?;
     session.insert(REMEMBER, remember.is_some()).await?;
@@ -99,6 +109,73 @@ fn lifetime(remember: Option<Duration>) -> Expiry {
         Some(lifetime) => Expiry::OnInactivity(lifetime),
         None => Expiry::OnSessionEnd,
     }
+}
+
+/// A visitor half-way through signing in: the password passed, the second step has not.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct SecondStep {
+    user_id: i64,
+    /// Of the password hash: a change of password voids the second step too.
+    fingerprint: String,
+    remember: bool,
+    next: Option<String>,
+    /// Unix seconds.
+    started_at: i64,
+}
+
+/// Who is at the second step, checked again: still there, enabled, same password, in time.
+#[derive(Debug)]
+pub struct PendingSignIn {
+    pub user: user::Model,
+    /// Whether "remember me" was ticked with the password.
+    pub remember: bool,
+    /// Where to go once signed in.
+    pub next: Option<String>,
+}
+
+/// Records that `user` passed the password step on this session, which gets a new id (a privilege
+/// changed). No one is signed in yet.
+pub async fn start_second_step(
+    session: &Session,
+    user: &user::Model,
+    remember: bool,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    let step = SecondStep {
+        user_id: user.id,
+        fingerprint: fingerprint(user),
+        remember,
+        next,
+        started_at: OffsetDateTime::now_utc().unix_timestamp(),
+    };
+    session.insert(PENDING, step).await?;
+    Ok(())
+}
+
+/// The visitor at the second step, if any, and if it is still theirs to pass.
+pub async fn pending_second_step(
+    session: &Session,
+    db: &impl ConnectionTrait,
+) -> Result<Option<PendingSignIn>, AppError> {
+    let Some(step) = session.get::<SecondStep>(PENDING).await? else {
+        return Ok(None);
+    };
+    let age = OffsetDateTime::now_utc().unix_timestamp() - step.started_at;
+    let user = user::find_by_id(db, step.user_id).await?.filter(|user| {
+        (0..=SECOND_STEP_WITHIN.whole_seconds()).contains(&age)
+            && !user.is_disabled()
+            && fingerprint(user) == step.fingerprint
+    });
+    let Some(user) = user else {
+        session.remove_value(PENDING).await?;
+        return Ok(None);
+    };
+    Ok(Some(PendingSignIn {
+        user,
+        remember: step.remember,
+        next: step.next,
+    }))
 }
 
 /// Ends the session: its row, its data and its cookie.

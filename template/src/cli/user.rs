@@ -6,7 +6,7 @@ use clap::Subcommand;
 use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::{
-    auth::{forms::email_address, password::Passwords},
+    auth::{forms::email_address, password::Passwords, two_factor},
     config::Config,
     db, models,
 };
@@ -20,11 +20,20 @@ pub enum UserAction {
         #[arg(long)]
         admin: bool,
     },
+    /// Turn two-factor sign-in off for an account whose owner lost both their authenticator app
+    /// and their recovery codes (after checking it is them), or after `secret_key` changed.
+    TwoFactorOff { email: String },
 }
 
 pub async fn run(config: &Config, action: UserAction) -> anyhow::Result<()> {
-    let UserAction::Create { email, admin } = action;
-    let email = email_address(&email)
+    match action {
+        UserAction::Create { email, admin } => create(config, &email, admin).await,
+        UserAction::TwoFactorOff { email } => two_factor_off(config, &email).await,
+    }
+}
+
+async fn create(config: &Config, email: &str, admin: bool) -> anyhow::Result<()> {
+    let email = email_address(email)
         .map_err(|problem| anyhow::anyhow!("{email:?} is not an email address: {problem}"))?;
     let password = {
         let mut bytes = [0_u8; 18];
@@ -59,5 +68,26 @@ pub async fn run(config: &Config, action: UserAction) -> anyhow::Result<()> {
     let role = if user.is_admin { "admin" } else { "user" };
     println!("created {role} {}", user.email);
     println!("password: {}", password.expose_secret());
+    Ok(())
+}
+
+async fn two_factor_off(config: &Config, email: &str) -> anyhow::Result<()> {
+    let db = db::connect(&config.database)
+        .await
+        .context("could not connect to the database")?;
+    let user = models::user::find_by_email(&db, email)
+        .await?
+        .with_context(|| format!("no account has the email {email}"))?;
+    let was_on = two_factor::is_on(&db, user.id).await?;
+    two_factor::disable(&db, user.id).await?;
+    db.close().await.context("could not close the database")?;
+    if was_on {
+        println!(
+            "two-factor sign-in is off for {}: their password alone signs them in",
+            user.email
+        );
+    } else {
+        println!("two-factor sign-in was not on for {}", user.email);
+    }
     Ok(())
 }

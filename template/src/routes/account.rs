@@ -1,5 +1,6 @@
 //! The signed-in user's account page: change the password, change the email address. Both ask
 //! for the current password, so a session left open on a shared computer cannot take the account.
+//! Two-factor sign-in has pages of its own (`crate::routes::two_factor`); this one links to them.
 //!
 //! A new address is only asked for: the account keeps its address until the link sent to the new
 //! one is opened (a typo cannot lock anyone out), and the current address is told of the request.
@@ -26,6 +27,7 @@ use crate::{
         guards::RequireUser,
         session::{self as auth_session, CurrentUser},
         tokens::{self, Purpose},
+        two_factor::{self, Status},
     },
     client_ip::ClientIp,
     csrf::CsrfToken,
@@ -43,6 +45,7 @@ use crate::{
         ChangePasswordForm as ChangePasswordFormView, ConfirmEmailChange as ConfirmEmailChangeView,
         DeadLink,
     },
+    views::pages::two_factor::TwoFactorCard,
 };
 
 pub fn routes() -> Routes<AppState> {
@@ -80,6 +83,12 @@ async fn render(
     forms: Forms,
 ) -> Result<Response, AppError> {
     let pending_email = tokens::pending_email_change(&app.db, user.id).await?;
+    let (two_factor_on, recovery_codes_left) = match two_factor::status(&app.db, user.id).await? {
+        Status::Off => (false, 0),
+        Status::On {
+            recovery_codes_left,
+        } => (true, recovery_codes_left),
+    };
     let Forms {
         password_errors,
         email,
@@ -118,6 +127,7 @@ async fn render(
             <AccountPage email=email_address verified pending_email>
                 {first}
                 {second}
+                <TwoFactorCard on=two_factor_on recovery_codes_left />
             </AccountPage>
         }
         .into_any()

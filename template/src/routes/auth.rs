@@ -28,6 +28,7 @@ use crate::{
         guards::RequireGuest,
         session::{self as auth_session},
         tokens::{self, Purpose},
+        two_factor,
     },
     client_ip::ClientIp,
     csrf::CsrfToken,
@@ -297,11 +298,39 @@ async fn sign_in(
         state.unverified = true;
         return Ok(render_sign_in(page, csrf, state, next));
     }
-    let remember = state
-        .remember
-        .then(|| Duration::days(app.config.auth.remember_days));
-    auth_session::sign_in(&session, &app.db, &user, remember).await?;
-    messages.success("You are signed in.");
+    let welcome = "You are signed in.";
+    password_passed(
+        &app,
+        &session,
+        messages,
+        &page,
+        &user,
+        state.remember,
+        next,
+        welcome,
+    )
+    .await
+}
+
+/// After a correct password: signed in (and welcomed), or sent to the second step when two-factor
+/// is on.
+async fn password_passed(
+    app: &AppState,
+    session: &Session,
+    messages: Messages,
+    page: &Page,
+    user: &user::Model,
+    remember: bool,
+    next: Option<String>,
+    welcome: &'static str,
+) -> Result<Response, AppError> {
+    if two_factor::is_on(&app.db, user.id).await? {
+        auth_session::start_second_step(session, user, remember, next).await?;
+        return Ok(htmx::redirect(page.hx(), paths::SignInTwoFactor));
+    }
+    let remember = remember.then(|| Duration::days(app.config.auth.remember_days));
+    auth_session::sign_in(session, &app.db, user, remember).await?;
+    messages.success(welcome);
     Ok(htmx::redirect(
         page.hx(),
         next.unwrap_or_else(|| paths::Home.to_string()),
@@ -415,9 +444,8 @@ async fn verify_email(
     let user = verified.update(&app.db).await?;
     // Any other link sent before is void now.
     tokens::revoke_all(&app.db, user.id).await?;
-    auth_session::sign_in(&session, &app.db, &user, None).await?;
-    messages.success("Your email address is confirmed. Welcome!");
-    Ok(htmx::redirect(page.hx(), paths::Home))
+    let welcome = "Your email address is confirmed. Welcome!";
+    password_passed(&app, &session, messages, &page, &user, false, None, welcome).await
 }
 
 async fn resend_verification_page(

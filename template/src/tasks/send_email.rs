@@ -8,23 +8,17 @@
 
 use anyhow::Context as _;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-use chacha20poly1305::{
-    KeyInit as _, XChaCha20Poly1305, XNonce,
-    aead::{Aead as _, Payload},
-};
-use hkdf::Hkdf;
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use tenshu_queue::Task;
 
-use crate::{app::AppState, mail::Email};
+use crate::{app::AppState, mail::Email, seal::Sealer};
 
 /// An email to `to`, sealed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SendEmail {
     pub to: String,
-    /// The [`Message`]'s JSON, sealed: a random nonce, then the ciphertext, base64url.
+    /// The [`Message`]'s JSON, sealed (`crate::seal`), base64url.
     sealed: String,
 }
 
@@ -52,19 +46,13 @@ impl SendEmail {
             text: email.text(),
             reply_to: email.reply_to(),
         };
-        let nonce = crate::random::bytes::<24>()?;
-        let plaintext = serde_json::to_vec(&message)?;
-        let ciphertext = cipher(secret_key)
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: &plaintext,
-                    aad: to.as_bytes(),
-                },
-            )
-            .map_err(|_| anyhow::anyhow!("could not seal an email"))?;
-        let sealed = URL_SAFE_NO_PAD.encode([nonce.as_slice(), &ciphertext].concat());
-        Ok(Self { to, sealed })
+        let sealed = sealer(secret_key)
+            .seal(&serde_json::to_vec(&message)?, to.as_bytes())
+            .context("could not seal an email")?;
+        Ok(Self {
+            to,
+            sealed: URL_SAFE_NO_PAD.encode(sealed),
+        })
     }
 
     /// The message, unsealed with the key derived from `secret_key`.
@@ -72,34 +60,16 @@ impl SendEmail {
         let bytes = URL_SAFE_NO_PAD
             .decode(&self.sealed)
             .context("a sealed email is not base64url")?;
-        anyhow::ensure!(bytes.len() > 24, "a sealed email is too short");
-        let (nonce, ciphertext) = bytes.split_at(24);
-        let plaintext = cipher(secret_key)
-            .decrypt(
-                XNonce::from_slice(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: self.to.as_bytes(),
-                },
-            )
-            .map_err(|_| {
-                anyhow::anyhow!(
-                    "a sealed email could not be opened: secret_key changed since it was queued, \
-                     or the row was altered"
-                )
-            })?;
+        let plaintext = sealer(secret_key)
+            .open(&bytes, self.to.as_bytes())
+            .context("a queued email could not be opened")?;
         serde_json::from_slice(&plaintext).context("a sealed email holds no message")
     }
 }
 
-/// The cipher of sealed emails: its key is derived (HKDF-SHA256) from `secret_key` for this use
-/// alone, apart from the cookies' keys.
-fn cipher(secret_key: &SecretString) -> XChaCha20Poly1305 {
-    let mut key = [0_u8; 32];
-    Hkdf::<Sha256>::new(None, secret_key.expose_secret().as_bytes())
-        .expand(b"tasks: sealed emails", &mut key)
-        .expect("32 bytes is a valid HKDF-SHA256 length");
-    XChaCha20Poly1305::new(&key.into())
+/// The sealer of queued emails, bound to their recipient.
+fn sealer(secret_key: &SecretString) -> Sealer {
+    Sealer::new(secret_key, b"tasks: sealed emails")
 }
 
 impl Email for Message {

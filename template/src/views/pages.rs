@@ -19,3 +19,6 @@ pub mod home;
 {% if admin and tasks -%}
 pub mod task_monitor;
 {% endif -%}
+{% if auth -%}
+pub mod two_factor;
+{% endif -%}

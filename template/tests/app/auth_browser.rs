@@ -1,7 +1,12 @@
 //! The account flows in a real browser (see `browser.rs` for the harness and how to run them):
 //! each is one person's whole journey, through the development outbox at `/dev/mail`.
 
-use crate::browser::{Browser, LiveApp};
+use fantoccini::Locator;
+
+use crate::{
+    browser::{Browser, LiveApp},
+    two_factor::{authenticator, code_of},
+};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -87,6 +92,47 @@ async fn forgot_password_reset_from_the_outbox_then_sign_in_with_the_new_one() {
 }
 
 /// The steps every account flow shares.
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver: run with `just test-browser`"]
+async fn two_factor_set_up_from_the_account_page_then_asked_for_at_sign_in() {
+    let app = LiveApp::start().await;
+    let email = "careful@example.com";
+    app.app.create_user(email, PASSWORD, false).await;
+    let browser = Browser::open(&app.url).await;
+    browser.sign_in(email, PASSWORD).await;
+    browser.wait_for_signed_in().await;
+
+    // From the account page to the setup page; the key is read off it as an app would scan it.
+    browser.visit("/account").await;
+    browser
+        .wait_for("a[href='/account/two-factor']")
+        .await
+        .click()
+        .await
+        .expect("followed the link");
+    let shown = browser.wait_for("[data-testid=totp-secret]").await;
+    let key = authenticator(&shown.text().await.expect("a text"));
+    browser.fill("input[name=code]", &code_of(&key, 0)).await;
+    browser.fill("input[name=current_password]", PASSWORD).await;
+    browser.submit().await;
+    let codes = browser.wait_for("[data-testid=recovery-codes]").await;
+    let items = codes.find_all(Locator::Css("li")).await.expect("the codes");
+    assert_eq!(items.len(), 10);
+
+    // Signing in again: the password, then the second step, with the app's next code.
+    browser.sign_out().await;
+    browser.sign_in(email, PASSWORD).await;
+    browser.fill("input[name=code]", &code_of(&key, 1)).await;
+    browser.submit().await;
+    browser.wait_for_signed_in().await;
+    browser.visit("/account").await;
+    let status = browser.wait_for("[data-testid=two-factor-status]").await;
+    assert_eq!(status.text().await.expect("a text").trim(), "on");
+
+    browser.close().await;
+    app.stop().await;
+}
+
 impl Browser {
     pub async fn fill(&self, selector: &str, value: &str) {
         let field = self.wait_for(selector).await;

@@ -51,6 +51,9 @@ mod task_monitor;
 mod tasks;
 mod tasks_worker;
 {%- endif %}
+{%- if auth %}
+mod two_factor;
+{%- endif %}
 {%- if uploads %}
 mod uploads;
 mod uploads_s3;

@@ -133,8 +133,8 @@ pub fn Field(
                 aria-invalid=invalid.then_some("true")
                 aria-describedby=described_by
             />
-            {hint.map(|hint| view! { <p id=hint_id class="label">{hint}</p> })}
-            {error.map(|message| view! { <p id=error_id class="label text-error">{message}</p> })}
+            {hint.map(|hint| view! { <p id=hint_id class="label whitespace-normal">{hint}</p> })}
+            {error.map(|message| view! { <p id=error_id class="label whitespace-normal text-error">{message}</p> })}
         </div>
     }
 }
@@ -185,7 +185,7 @@ pub fn TextArea(
                 invalid
                 described_by=invalid.then(|| error_id.clone())
             />
-            {error.map(|message| view! { <p id=error_id class="label text-error">{message}</p> })}
+            {error.map(|message| view! { <p id=error_id class="label whitespace-normal text-error">{message}</p> })}
         </div>
     }
 }
@@ -217,7 +217,7 @@ pub fn Checkbox(
                 />
                 {label}
             </label>
-            {error.map(|message| view! { <p id=error_id class="label text-error">{message}</p> })}
+            {error.map(|message| view! { <p id=error_id class="label whitespace-normal text-error">{message}</p> })}
         </div>
     }
 }
@@ -253,7 +253,7 @@ pub fn Select(
                 {blank.map(|blank| view! { <option value="" selected=blank_selected>{blank}</option> })}
                 {select_options(options, &selected)}
             </select>
-            {error.map(|message| view! { <p id=error_id class="label text-error">{message}</p> })}
+            {error.map(|message| view! { <p id=error_id class="label whitespace-normal text-error">{message}</p> })}
         </div>
     }
 }

@@ -463,7 +463,7 @@ fn Input(field: FormField, error: Option<String>, editing: bool) -> impl IntoVie
         <div class="fieldset">
             <label class="fieldset-legend" for=id>{field.label}</label>
             {widget}
-            {error.map(|message| view! { <p id=error_id class="label text-error">{message}</p> })}
+            {error.map(|message| view! { <p id=error_id class="label whitespace-normal text-error">{message}</p> })}
         </div>
     }
 }

@@ -74,9 +74,9 @@ pub fn UploadForm(
                     aria-invalid=invalid.then_some("true")
                     aria-describedby=if invalid { "field-file-error field-file-hint" } else { "field-file-hint" }
                 />
-                <p id="field-file-hint" class="label">{limits}</p>
+                <p id="field-file-hint" class="label whitespace-normal">{limits}</p>
                 {error.map(|message| view! {
-                    <p id="field-file-error" role="alert" class="label text-error">{message}</p>
+                    <p id="field-file-error" role="alert" class="label whitespace-normal text-error">{message}</p>
                 })}
             </div>
             <label class="label">

@@ -1,0 +1,378 @@
+//! Two-factor sign-in: the second step of signing in, and the account's pages to set it up, make
+//! new recovery codes, and turn it off. How codes are checked is `crate::auth::two_factor`.
+//!
+//! Every change asks for the password again, and the account's address is told of it by email
+//! (as are recovery codes used to sign in): someone at a session left open cannot quietly take
+//! the account over or lock its owner out.
+
+use std::net::IpAddr;
+
+use axum::{Form, extract::State, response::Response};
+use axum_messages::Messages;
+use garde::Validate as _;
+use leptos::prelude::*;
+use secrecy::SecretString;
+use time::Duration;
+use tower_sessions::Session;
+
+use super::Routes;
+use crate::{
+    app::AppState,
+    auth::{
+        forms::{DisableTwoFactorForm, EnableTwoFactorForm, PasswordForm, SecondStepForm},
+        guards::{RequireGuest, RequireUser},
+        session::{self as auth_session, CurrentUser},
+        two_factor::{self, Checked, Status},
+    },
+    client_ip::ClientIp,
+    csrf::CsrfToken,
+    error::AppError,
+    htmx,
+    mail::emails::SecurityNotice,
+    models::user,
+    page::Page,
+    paths,
+    rate_limit::Action,
+    views::components::form::FormErrors,
+    views::pages::{
+        auth::AuthCard,
+        two_factor::{
+            ManagePage, RecoveryCodesPage, SecondStepForm as SecondStepFormView, SecondStepLinks,
+            SetupPage,
+        },
+    },
+};
+
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
+        .get(second_step_page)
+        .post(second_step)
+        .get(two_factor_page)
+        .post(enable)
+        .post(regenerate_recovery_codes)
+        .post(disable)
+}
+
+// The second step of signing in
+
+async fn second_step_page(
+    _: paths::SignInTwoFactor,
+    _: RequireGuest,
+    State(app): State<AppState>,
+    session: Session,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+) -> Result<Response, AppError> {
+    if auth_session::pending_second_step(&session, &app.db)
+        .await?
+        .is_none()
+    {
+        return Ok(htmx::redirect(page.hx(), paths::SignIn));
+    }
+    Ok(render_second_step(page, csrf, FormErrors::default()))
+}
+
+fn render_second_step(page: Page, csrf: String, errors: FormErrors) -> Response {
+    let status = errors.status();
+    let form = view! { <SecondStepFormView csrf errors /> }.into_any();
+    page.render_form("Two-factor sign-in", status, form, |form| {
+        view! {
+            <AuthCard title="Two-factor sign-in" intro="Your password was right. One more step: a code from your authenticator app.">
+                {form}
+                <SecondStepLinks />
+            </AuthCard>
+        }
+        .into_any()
+    })
+}
+
+async fn second_step(
+    _: paths::SignInTwoFactor,
+    _: RequireGuest,
+    ClientIp(ip): ClientIp,
+    State(app): State<AppState>,
+    session: Session,
+    messages: Messages,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+    Form(form): Form<SecondStepForm>,
+) -> Result<Response, AppError> {
+    let Some(pending) = auth_session::pending_second_step(&session, &app.db).await? else {
+        messages.info("Sign in again: the second step waits ten minutes at most.");
+        return Ok(htmx::redirect(page.hx(), paths::SignIn));
+    };
+    if let Err(report) = form.validate_with(&app.config.auth) {
+        return Ok(render_second_step(
+            page,
+            csrf,
+            FormErrors::from_report(&report),
+        ));
+    }
+    let user = pending.user;
+    app.rate_limits.check(Action::TwoFactor, ip, &user.email)?;
+    let checked = two_factor::check(&app.db, &app.config.secret_key, user.id, &form.code).await?;
+    if checked == Checked::Refused {
+        let errors = FormErrors::one("code", "This code is not right, or was already used.");
+        return Ok(render_second_step(page, csrf, errors));
+    }
+    let remember = pending
+        .remember
+        .then(|| Duration::days(app.config.auth.remember_days));
+    auth_session::sign_in(&session, &app.db, &user, remember).await?;
+    if let Checked::RecoveryCode { left } = checked {
+        notify(
+            &app,
+            &user,
+            format!("A recovery code was used to sign in to your account; {left} are left."),
+        )
+        .await?;
+        messages.clone().warning(format!(
+            "You signed in with a recovery code: {left} are left. Make new ones from your account \
+             if you lost your authenticator app."
+        ));
+    }
+    messages.success("You are signed in.");
+    Ok(htmx::redirect(
+        page.hx(),
+        pending.next.unwrap_or_else(|| paths::Home.to_string()),
+    ))
+}
+
+// The account's pages
+
+/// Setup while two-factor is off; new recovery codes and turning it off once it is on.
+async fn two_factor_page(
+    _: paths::AccountTwoFactor,
+    RequireUser(user): RequireUser,
+    State(app): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+) -> Result<Response, AppError> {
+    match two_factor::status(&app.db, user.id).await? {
+        Status::Off => render_setup(page, &app, &user, csrf, FormErrors::default()).await,
+        Status::On {
+            recovery_codes_left,
+        } => Ok(render_manage(
+            page,
+            csrf,
+            recovery_codes_left,
+            Failed::Nothing,
+            FormErrors::default(),
+        )),
+    }
+}
+
+async fn render_setup(
+    page: Page,
+    app: &AppState,
+    user: &CurrentUser,
+    csrf: String,
+    errors: FormErrors,
+) -> Result<Response, AppError> {
+    let setup =
+        two_factor::start_setup(&app.db, &app.config.secret_key, &app.config.name, user).await?;
+    let status = errors.status();
+    let mut response = page.render(
+        "Set up two-factor sign-in",
+        view! { <SetupPage csrf qr_code=setup.qr_code secret_text=setup.secret_text errors /> },
+    );
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// Which form of the management page came back with errors, if one did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failed {
+    Nothing,
+    RecoveryCodes,
+    Disable,
+}
+
+fn render_manage(
+    page: Page,
+    csrf: String,
+    recovery_codes_left: u64,
+    failed: Failed,
+    errors: FormErrors,
+) -> Response {
+    let status = errors.status();
+    let (codes_errors, disable_errors) = match failed {
+        Failed::RecoveryCodes => (errors, FormErrors::default()),
+        Failed::Disable => (FormErrors::default(), errors),
+        Failed::Nothing => (FormErrors::default(), FormErrors::default()),
+    };
+    let mut response = page.render(
+        "Two-factor sign-in",
+        view! { <ManagePage csrf recovery_codes_left codes_errors disable_errors /> },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+/// Counts an attempt at `action`, then checks the password: the form's errors when it is wrong.
+async fn wrong_password(
+    app: &AppState,
+    ip: IpAddr,
+    user: &user::Model,
+    password: &SecretString,
+    action: Action,
+) -> Result<Option<FormErrors>, AppError> {
+    app.rate_limits.check(action, ip, &user.email)?;
+    let right = app
+        .passwords
+        .verify(password, Some(&user.password_hash))
+        .await?;
+    Ok((!right).then(|| FormErrors::one("current_password", "This password is not right.")))
+}
+
+fn render_recovery_codes(page: Page, codes: Vec<String>) -> Response {
+    page.render("Your recovery codes", view! { <RecoveryCodesPage codes /> })
+}
+
+async fn enable(
+    _: paths::AccountTwoFactor,
+    RequireUser(user): RequireUser,
+    ClientIp(ip): ClientIp,
+    State(app): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+    Form(form): Form<EnableTwoFactorForm>,
+) -> Result<Response, AppError> {
+    if two_factor::is_on(&app.db, user.id).await? {
+        return Ok(htmx::redirect(page.hx(), paths::AccountTwoFactor));
+    }
+    if let Err(report) = form.validate_with(&app.config.auth) {
+        let errors = FormErrors::from_report(&report);
+        return render_setup(page, &app, &user, csrf, errors).await;
+    }
+    // Counted as the password checks of the account page are.
+    let wrong = wrong_password(&app, ip, &user, &form.current_password, Action::SignIn).await?;
+    if let Some(errors) = wrong {
+        return render_setup(page, &app, &user, csrf, errors).await;
+    }
+    let code = form.code.trim().replace(' ', "");
+    let Some(codes) = two_factor::enable(&app.db, &app.config.secret_key, user.id, &code).await?
+    else {
+        let errors = FormErrors::one(
+            "code",
+            "This code does not match. Check that the app shows this account, and that your \
+             device's clock is right.",
+        );
+        return render_setup(page, &app, &user, csrf, errors).await;
+    };
+    notify(
+        &app,
+        &user,
+        "Two-factor sign-in was turned on for your account.",
+    )
+    .await?;
+    Ok(render_recovery_codes(page, codes))
+}
+
+async fn regenerate_recovery_codes(
+    _: paths::AccountRecoveryCodes,
+    RequireUser(user): RequireUser,
+    ClientIp(ip): ClientIp,
+    State(app): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let Status::On {
+        recovery_codes_left,
+    } = two_factor::status(&app.db, user.id).await?
+    else {
+        return Ok(htmx::redirect(page.hx(), paths::AccountTwoFactor));
+    };
+    let fail = |page, errors| {
+        Ok(render_manage(
+            page,
+            csrf.clone(),
+            recovery_codes_left,
+            Failed::RecoveryCodes,
+            errors,
+        ))
+    };
+    if let Err(report) = form.validate_with(&app.config.auth) {
+        return fail(page, FormErrors::from_report(&report));
+    }
+    let wrong = wrong_password(&app, ip, &user, &form.current_password, Action::SignIn).await?;
+    if let Some(errors) = wrong {
+        return fail(page, errors);
+    }
+    let codes = two_factor::regenerate_recovery_codes(&app.db, user.id).await?;
+    notify(
+        &app,
+        &user,
+        "New recovery codes were made for your account; the old ones no longer work.",
+    )
+    .await?;
+    Ok(render_recovery_codes(page, codes))
+}
+
+async fn disable(
+    _: paths::AccountTwoFactorDisable,
+    RequireUser(user): RequireUser,
+    ClientIp(ip): ClientIp,
+    State(app): State<AppState>,
+    messages: Messages,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+    Form(form): Form<DisableTwoFactorForm>,
+) -> Result<Response, AppError> {
+    let Status::On {
+        recovery_codes_left,
+    } = two_factor::status(&app.db, user.id).await?
+    else {
+        return Ok(htmx::redirect(page.hx(), paths::AccountTwoFactor));
+    };
+    let fail = |page, errors| {
+        Ok(render_manage(
+            page,
+            csrf.clone(),
+            recovery_codes_left,
+            Failed::Disable,
+            errors,
+        ))
+    };
+    if let Err(report) = form.validate_with(&app.config.auth) {
+        return fail(page, FormErrors::from_report(&report));
+    }
+    let wrong = wrong_password(&app, ip, &user, &form.current_password, Action::TwoFactor).await?;
+    if let Some(errors) = wrong {
+        return fail(page, errors);
+    }
+    let checked = two_factor::check(&app.db, &app.config.secret_key, user.id, &form.code).await?;
+    if checked == Checked::Refused {
+        return fail(
+            page,
+            FormErrors::one("code", "This code is not right, or was already used."),
+        );
+    }
+    two_factor::disable(&app.db, user.id).await?;
+    notify(
+        &app,
+        &user,
+        "Two-factor sign-in was turned off for your account.",
+    )
+    .await?;
+    messages.info("Two-factor sign-in is off: your password alone opens your account.");
+    Ok(htmx::redirect(page.hx(), paths::Account))
+}
+
+/// Tells the account's address what changed. Not counted against the address's hourly share of
+/// mail: someone flooding it with reset links must not silence these, and each follows a password
+/// (and a code) that the sign-in limits already count.
+async fn notify(
+    app: &AppState,
+    user: &user::Model,
+    what: impl Into<String>,
+) -> Result<(), AppError> {
+    let email = SecurityNotice {
+        app_name: app.config.name.clone(),
+        what: what.into(),
+        account_link: app.mailer.link(&paths::Account.to_string()),
+    };
+    app.send_email(&user.email, email).await?;
+    Ok(())
+}

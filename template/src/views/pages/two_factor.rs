@@ -1,0 +1,194 @@
+//! Two-factor sign-in: the second step of signing in, the setup page (QR code and key), the page
+//! that manages it once on, the recovery codes shown once, and the account page's card.
+//!
+//! The setup and management forms are plain forms (htmx boosts them): their answer is a whole
+//! page, the recovery codes, not a form replacing itself.
+
+use leptos::prelude::*;
+
+use crate::{
+    paths,
+    views::components::form::{CsrfField, Field, FormAlert, FormErrors, HxForm},
+};
+
+const CODE_HINT: &str =
+    "The 6-digit code your authenticator app shows now, or one of your recovery codes.";
+
+/// The second step of signing in.
+#[component]
+pub fn SecondStepForm(csrf: String, errors: FormErrors) -> impl IntoView {
+    view! {
+        <HxForm action=paths::SignInTwoFactor.to_string()>
+            <CsrfField token=csrf />
+            <FormAlert message=errors.get("") />
+            <Field name="code" label="Code" error=errors.get("code") autocomplete="one-time-code"
+                hint=CODE_HINT autofocus=true required=true />
+            <button type="submit" class="btn btn-primary mt-4">"Continue"</button>
+        </HxForm>
+    }
+}
+
+#[component]
+pub fn SecondStepLinks() -> impl IntoView {
+    view! {
+        <p class="text-sm">
+            "Not you, or no code at hand? "
+            <a class="link" href=paths::SignIn.to_string()>"Start again"</a>
+        </p>
+    }
+}
+
+/// The account page's card: whether two-factor is on, and where to change it.
+#[component]
+pub fn TwoFactorCard(
+    on: bool,
+    /// Recovery codes left, when on.
+    recovery_codes_left: u64,
+) -> impl IntoView {
+    view! {
+        <div class="card bg-base-100 shadow-sm">
+            <div class="card-body">
+                <h2 class="card-title">
+                    "Two-factor sign-in"
+                    <span class="badge" class:badge-success=on class:badge-ghost=!on data-testid="two-factor-status">
+                        {if on { "on" } else { "off" }}
+                    </span>
+                </h2>
+                {if on {
+                    view! {
+                        <p class="text-sm text-base-content/80">
+                            "Signing in asks for a code from your authenticator app after your password. "
+                            {format!("{recovery_codes_left} recovery codes left.")}
+                        </p>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <p class="text-sm text-base-content/80">
+                            "Ask for a code from an authenticator app after your password: a stolen password alone no longer opens your account."
+                        </p>
+                    }
+                    .into_any()
+                }}
+                <a class="btn btn-outline self-start mt-2" href=paths::AccountTwoFactor.to_string()>
+                    {if on { "Manage two-factor sign-in" } else { "Set up two-factor sign-in" }}
+                </a>
+            </div>
+        </div>
+    }
+}
+
+/// Setting up: scan the QR code (or type the key), then confirm with a first code and the
+/// password.
+#[component]
+pub fn SetupPage(
+    csrf: String,
+    qr_code: String,
+    secret_text: String,
+    errors: FormErrors,
+) -> impl IntoView {
+    view! {
+        <section class="card mx-auto max-w-xl bg-base-100 shadow-sm" aria-labelledby="two-factor-title">
+            <div class="card-body gap-4">
+                <h1 id="two-factor-title" class="card-title text-2xl">"Set up two-factor sign-in"</h1>
+                <ol class="list-decimal space-y-4 pl-5">
+                    <li>
+                        <p>"Scan this code with an authenticator app (1Password, Google Authenticator, Aegis…)."</p>
+                        <img class="mt-2 rounded bg-white p-2" src=qr_code width="200" height="200"
+                            alt="QR code holding the key below, for your authenticator app" />
+                        <p class="mt-2 text-sm">"Or type this key into the app:"</p>
+                        <code class="block break-all font-mono text-sm" data-testid="totp-secret">{secret_text}</code>
+                    </li>
+                    <li>
+                        <p>"Enter the code the app shows, and your password, to turn it on."</p>
+                        <form method="post" action=paths::AccountTwoFactor.to_string() class="flex flex-col gap-2">
+                            <CsrfField token=csrf />
+                            <FormAlert message=errors.get("") />
+                            <Field name="code" label="Code from the app" error=errors.get("code")
+                                autocomplete="one-time-code" inputmode="numeric" required=true />
+                            <Field name="current_password" label="Current password" kind="password"
+                                error=errors.get("current_password") autocomplete="current-password" required=true />
+                            <button type="submit" class="btn btn-primary mt-4 self-start">"Turn on two-factor sign-in"</button>
+                        </form>
+                    </li>
+                </ol>
+                <a class="link text-sm" href=paths::Account.to_string()>"Back to your account"</a>
+            </div>
+        </section>
+    }
+}
+
+/// Two-factor is on: new recovery codes, or turning it off.
+#[component]
+pub fn ManagePage(
+    csrf: String,
+    recovery_codes_left: u64,
+    codes_errors: FormErrors,
+    disable_errors: FormErrors,
+) -> impl IntoView {
+    view! {
+        <section class="mx-auto flex max-w-xl flex-col gap-6" aria-labelledby="two-factor-title">
+            <header>
+                <h1 id="two-factor-title" class="text-3xl font-bold tracking-tight">"Two-factor sign-in"</h1>
+                <p class="mt-2 text-base-content/80">
+                    "On: signing in asks for a code from your authenticator app after your password."
+                </p>
+            </header>
+            <div class="card bg-base-100 shadow-sm">
+                <div class="card-body">
+                    <h2 class="card-title">"Recovery codes"</h2>
+                    <p class="text-sm text-base-content/80" data-testid="recovery-codes-left">
+                        {format!("{recovery_codes_left} of 10 left. ")}
+                        "New ones replace them all."
+                    </p>
+                    <form method="post" action=paths::AccountRecoveryCodes.to_string() class="flex flex-col gap-2">
+                        <CsrfField token=csrf.clone() />
+                        <FormAlert message=codes_errors.get("") />
+                        <Field name="current_password" label="Current password" kind="password"
+                            id="codes-current_password" error=codes_errors.get("current_password")
+                            autocomplete="current-password" required=true />
+                        <button type="submit" class="btn btn-outline mt-4 self-start">"Make new recovery codes"</button>
+                    </form>
+                </div>
+            </div>
+            <div class="card bg-base-100 shadow-sm">
+                <div class="card-body">
+                    <h2 class="card-title">"Turn off two-factor sign-in"</h2>
+                    <p class="text-sm text-base-content/80">"Your password alone will open your account again."</p>
+                    <form method="post" action=paths::AccountTwoFactorDisable.to_string() class="flex flex-col gap-2">
+                        <CsrfField token=csrf />
+                        <FormAlert message=disable_errors.get("") />
+                        <Field name="current_password" label="Current password" kind="password"
+                            id="disable-current_password" error=disable_errors.get("current_password")
+                            autocomplete="current-password" required=true />
+                        <Field name="code" label="Code" id="disable-code" error=disable_errors.get("code")
+                            autocomplete="one-time-code" hint=CODE_HINT required=true />
+                        <button type="submit" class="btn btn-error mt-4 self-start">"Turn off"</button>
+                    </form>
+                </div>
+            </div>
+            <a class="link text-sm" href=paths::Account.to_string()>"Back to your account"</a>
+        </section>
+    }
+}
+
+/// New recovery codes, shown this once.
+#[component]
+pub fn RecoveryCodesPage(codes: Vec<String>) -> impl IntoView {
+    view! {
+        <section class="card mx-auto max-w-xl bg-base-100 shadow-sm" aria-labelledby="codes-title">
+            <div class="card-body gap-4">
+                <h1 id="codes-title" class="card-title text-2xl">"Your recovery codes"</h1>
+                <p>
+                    "Each opens your account once if you lose your authenticator app. Keep them somewhere safe, "
+                    "apart from your password: "
+                    <strong>"this page is the only time they are shown."</strong>
+                </p>
+                <ul class="grid grid-cols-2 gap-2 font-mono text-lg" data-testid="recovery-codes">
+                    {codes.into_iter().map(|code| view! { <li>{code}</li> }).collect_view()}
+                </ul>
+                <a class="btn btn-primary self-start" href=paths::Account.to_string()>"I have saved them"</a>
+            </div>
+        </section>
+    }
+}
