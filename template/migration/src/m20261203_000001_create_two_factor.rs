@@ -13,16 +13,15 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(TotpSecrets::Table)
-                    // One authenticator per user.
+                    // One authenticator per user; a row means two-factor sign-in is on (the secret
+                    // being set up waits in the session of the page that shows it).
                     .col(big_integer(TotpSecrets::UserId).primary_key())
                     // Sealed with a key derived from `secret_key` (src/seal.rs): a copy of the
                     // table cannot compute codes.
                     .col(blob(TotpSecrets::SecretSealed))
-                    // Set once the user typed a first code from their app: until then the secret
-                    // is only being set up, and sign-in does not ask for codes.
-                    .col(timestamp_with_time_zone_null(TotpSecrets::EnabledAt))
                     // The time step of the last code accepted: a code works once.
                     .col(big_integer_null(TotpSecrets::LastUsedStep))
+                    // When two-factor was turned on.
                     .col(timestamp_with_time_zone(TotpSecrets::CreatedAt))
                     .foreign_key(
                         ForeignKey::create()
@@ -40,7 +39,8 @@ impl MigrationTrait for Migration {
                     .table(RecoveryCodes::Table)
                     .col(big_pk_auto(RecoveryCodes::Id))
                     .col(big_integer(RecoveryCodes::UserId))
-                    // SHA-256 of the code: the codes themselves were shown once, to the user.
+                    // HMAC-SHA256 of the code, under a key derived from `secret_key`: the codes
+                    // themselves were shown once, to the user.
                     .col(binary_len(RecoveryCodes::CodeHash, 32))
                     .col(timestamp_with_time_zone(RecoveryCodes::CreatedAt))
                     .foreign_key(
@@ -78,7 +78,6 @@ enum TotpSecrets {
     Table,
     UserId,
     SecretSealed,
-    EnabledAt,
     LastUsedStep,
     CreatedAt,
 }

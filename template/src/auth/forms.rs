@@ -105,24 +105,16 @@ pub struct EnableTwoFactorForm {
     pub current_password: SecretString,
 }
 
-/// Turns two-factor off: the password and a code (or a recovery code), so that neither a stolen
-/// password nor a session left open is enough.
+/// Turns two-factor off, or makes new recovery codes: the password and a code (or a recovery
+/// code), so that neither a stolen password nor a session left open is enough.
 #[derive(Debug, Deserialize, garde::Validate)]
 #[garde(context(AuthConfig))]
-pub struct DisableTwoFactorForm {
+pub struct PasswordAndCodeForm {
     #[garde(custom(given))]
     pub current_password: SecretString,
     #[garde(custom(a_code))]
     #[serde(default)]
     pub code: String,
-}
-
-/// An action that needs the password again (new recovery codes).
-#[derive(Debug, Deserialize, garde::Validate)]
-#[garde(context(AuthConfig))]
-pub struct PasswordForm {
-    #[garde(custom(given))]
-    pub current_password: SecretString,
 }
 
 /// Something shaped like a code: the check itself is `crate::auth::two_factor::check`.

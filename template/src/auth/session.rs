@@ -53,7 +53,7 @@ pub const RENEWED_AT: &str = "auth.renewed_at";
 const PENDING: &str = "auth.second_step";
 
 /// How long a visitor has between the password and the code.
-const SECOND_STEP_WITHIN: Duration = Duration::minutes(10);
+pub const SECOND_STEP_WITHIN: Duration = Duration::minutes(10);
 
 /// A signed-in session is renewed (its expiry, and a remembered one's cookie, pushed back) at
 /// most this often, so reading pages does not write to the database on every request.
@@ -142,6 +142,9 @@ pub async fn start_second_step(
     next: Option<String>,
 ) -> Result<(), AppError> {
     session.cycle_id().await?;
+    // Whoever was signed in on this session is not any more.
+    session.remove_value(USER_ID).await?;
+    session.remove_value(FINGERPRINT).await?;
     let step = SecondStep {
         user_id: user.id,
         fingerprint: fingerprint(user),

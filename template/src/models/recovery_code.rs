@@ -1,5 +1,5 @@
-//! Recovery codes: the way in when the authenticator app is lost. Shown once, stored as SHA-256,
-//! deleted when used. See `crate::auth::two_factor`.
+//! Recovery codes: the way in when the authenticator app is lost. Shown once, stored as an HMAC
+//! keyed from `secret_key`, deleted when used. See `crate::auth::two_factor`.
 
 use sea_orm::entity::prelude::*;
 use time::OffsetDateTime;
@@ -11,7 +11,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub user_id: i64,
-    /// SHA-256 of the code, as the user types it without its dash.
+    /// HMAC-SHA256 of the user's id and the code without its dash (`crate::auth::two_factor`).
     pub code_hash: Vec<u8>,
     pub created_at: OffsetDateTime,
 }

@@ -1,4 +1,4 @@
-//! A user's authenticator app: the secret both share, sealed, and whether two-factor sign-in is on.
+//! A user's authenticator app: the secret both share, sealed. A row means two-factor sign-in is on.
 //! See `crate::auth::two_factor`.
 
 use sea_orm::entity::prelude::*;
@@ -12,10 +12,9 @@ pub struct Model {
     pub user_id: i64,
     /// The secret, sealed (`crate::seal`) and bound to the user's id.
     pub secret_sealed: Vec<u8>,
-    /// When the first code was accepted; `None` while it is being set up.
-    pub enabled_at: Option<OffsetDateTime>,
     /// The time step of the last accepted code: codes of this step or before are refused.
     pub last_used_step: Option<i64>,
+    /// When two-factor was turned on.
     pub created_at: OffsetDateTime,
 }
 

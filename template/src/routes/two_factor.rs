@@ -1,9 +1,10 @@
 //! Two-factor sign-in: the second step of signing in, and the account's pages to set it up, make
 //! new recovery codes, and turn it off. How codes are checked is `crate::auth::two_factor`.
 //!
-//! Every change asks for the password again, and the account's address is told of it by email
-//! (as are recovery codes used to sign in): someone at a session left open cannot quietly take
-//! the account over or lock its owner out.
+//! Every change asks for the password again (and, once two-factor is on, a code), and the
+//! account's address is told of it by email (as are recovery codes used to sign in): someone at a
+//! session left open cannot quietly take the account over or lock its owner out. Turning it on
+//! signs out every other session of the account.
 
 use std::net::IpAddr;
 
@@ -19,10 +20,10 @@ use super::Routes;
 use crate::{
     app::AppState,
     auth::{
-        forms::{DisableTwoFactorForm, EnableTwoFactorForm, PasswordForm, SecondStepForm},
+        forms::{EnableTwoFactorForm, PasswordAndCodeForm, SecondStepForm},
         guards::{RequireGuest, RequireUser},
         session::{self as auth_session, CurrentUser},
-        two_factor::{self, Checked, Status},
+        two_factor::{self, Checked, Enabled, RECOVERY_CODES, Status},
     },
     client_ip::ClientIp,
     csrf::CsrfToken,
@@ -98,7 +99,10 @@ async fn second_step(
     Form(form): Form<SecondStepForm>,
 ) -> Result<Response, AppError> {
     let Some(pending) = auth_session::pending_second_step(&session, &app.db).await? else {
-        messages.info("Sign in again: the second step waits ten minutes at most.");
+        messages.info(format!(
+            "Sign in again: the second step waits {} minutes at most.",
+            auth_session::SECOND_STEP_WITHIN.whole_minutes()
+        ));
         return Ok(htmx::redirect(page.hx(), paths::SignIn));
     };
     if let Err(report) = form.validate_with(&app.config.auth) {
@@ -125,7 +129,7 @@ async fn second_step(
             &user,
             format!("A recovery code was used to sign in to your account; {left} are left."),
         )
-        .await?;
+        .await;
         messages.clone().warning(format!(
             "You signed in with a recovery code: {left} are left. Make new ones from your account \
              if you lost your authenticator app."
@@ -140,16 +144,21 @@ async fn second_step(
 
 // The account's pages
 
+/// The secret being set up, sealed (`crate::auth::two_factor::new_secret`), in the session of the
+/// page that shows it.
+const SETUP_SECRET: &str = "auth.two_factor_setup";
+
 /// Setup while two-factor is off; new recovery codes and turning it off once it is on.
 async fn two_factor_page(
     _: paths::AccountTwoFactor,
     RequireUser(user): RequireUser,
     State(app): State<AppState>,
+    session: Session,
     CsrfToken(csrf): CsrfToken,
     page: Page,
 ) -> Result<Response, AppError> {
     match two_factor::status(&app.db, user.id).await? {
-        Status::Off => render_setup(page, &app, &user, csrf, FormErrors::default()).await,
+        Status::Off => render_setup(page, &app, &user, &session, csrf, FormErrors::default()).await,
         Status::On {
             recovery_codes_left,
         } => Ok(render_manage(
@@ -162,15 +171,32 @@ async fn two_factor_page(
     }
 }
 
+/// The setup page, with the secret this session is setting up (a new one the first time, or when
+/// the one kept no longer opens).
 async fn render_setup(
     page: Page,
     app: &AppState,
     user: &CurrentUser,
+    session: &Session,
     csrf: String,
     errors: FormErrors,
 ) -> Result<Response, AppError> {
-    let setup =
-        two_factor::start_setup(&app.db, &app.config.secret_key, &app.config.name, user).await?;
+    let secret_key = &app.config.secret_key;
+    let kept = session.get::<Vec<u8>>(SETUP_SECRET).await?;
+    let shown = match kept {
+        Some(sealed) => two_factor::setup(secret_key, &app.config.name, user, &sealed)?,
+        None => None,
+    };
+    let setup = match shown {
+        Some(setup) => setup,
+        None => {
+            let sealed = two_factor::new_secret(secret_key, user.id)?;
+            let setup = two_factor::setup(secret_key, &app.config.name, user, &sealed)?
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a new secret did not open")))?;
+            session.insert(SETUP_SECRET, sealed).await?;
+            setup
+        }
+    };
     let status = errors.status();
     let mut response = page.render(
         "Set up two-factor sign-in",
@@ -203,10 +229,16 @@ fn render_manage(
     };
     let mut response = page.render(
         "Two-factor sign-in",
-        view! { <ManagePage csrf recovery_codes_left codes_errors disable_errors /> },
+        view! {
+            <ManagePage csrf recovery_codes_left recovery_codes=RECOVERY_CODES codes_errors disable_errors />
+        },
     );
     *response.status_mut() = status;
     response
+}
+
+fn render_recovery_codes(page: Page, codes: Vec<String>) -> Response {
+    page.render("Your recovery codes", view! { <RecoveryCodesPage codes /> })
 }
 
 /// Counts an attempt at `action`, then checks the password: the form's errors when it is wrong.
@@ -225,8 +257,22 @@ async fn wrong_password(
     Ok((!right).then(|| FormErrors::one("current_password", "This password is not right.")))
 }
 
-fn render_recovery_codes(page: Page, codes: Vec<String>) -> Response {
-    page.render("Your recovery codes", view! { <RecoveryCodesPage codes /> })
+/// The password and a code, as the management page's forms ask: the form's errors when either
+/// is wrong. A recovery code typed here is used up.
+async fn wrong_password_or_code(
+    app: &AppState,
+    ip: IpAddr,
+    user: &user::Model,
+    form: &PasswordAndCodeForm,
+) -> Result<Option<FormErrors>, AppError> {
+    if let Some(errors) =
+        wrong_password(app, ip, user, &form.current_password, Action::TwoFactor).await?
+    {
+        return Ok(Some(errors));
+    }
+    let checked = two_factor::check(&app.db, &app.config.secret_key, user.id, &form.code).await?;
+    Ok((checked == Checked::Refused)
+        .then(|| FormErrors::one("code", "This code is not right, or was already used.")))
 }
 
 async fn enable(
@@ -234,38 +280,52 @@ async fn enable(
     RequireUser(user): RequireUser,
     ClientIp(ip): ClientIp,
     State(app): State<AppState>,
+    session: Session,
     CsrfToken(csrf): CsrfToken,
     page: Page,
     Form(form): Form<EnableTwoFactorForm>,
 ) -> Result<Response, AppError> {
-    if two_factor::is_on(&app.db, user.id).await? {
+    let Some(sealed) = session.get::<Vec<u8>>(SETUP_SECRET).await? else {
+        // On already (the form was sent twice), or the setup page was not seen on this session.
         return Ok(htmx::redirect(page.hx(), paths::AccountTwoFactor));
-    }
+    };
     if let Err(report) = form.validate_with(&app.config.auth) {
         let errors = FormErrors::from_report(&report);
-        return render_setup(page, &app, &user, csrf, errors).await;
+        return render_setup(page, &app, &user, &session, csrf, errors).await;
     }
     // Counted as the password checks of the account page are.
     let wrong = wrong_password(&app, ip, &user, &form.current_password, Action::SignIn).await?;
     if let Some(errors) = wrong {
-        return render_setup(page, &app, &user, csrf, errors).await;
+        return render_setup(page, &app, &user, &session, csrf, errors).await;
     }
-    let code = form.code.trim().replace(' ', "");
-    let Some(codes) = two_factor::enable(&app.db, &app.config.secret_key, user.id, &code).await?
-    else {
-        let errors = FormErrors::one(
-            "code",
-            "This code does not match. Check that the app shows this account, and that your \
-             device's clock is right.",
-        );
-        return render_setup(page, &app, &user, csrf, errors).await;
+    let enabled = two_factor::enable(
+        &app.db,
+        &app.config.secret_key,
+        user.id,
+        &sealed,
+        &form.code,
+    )
+    .await?;
+    let codes = match enabled {
+        Enabled::On(codes) => codes,
+        Enabled::AlreadyOn => return Ok(htmx::redirect(page.hx(), paths::AccountTwoFactor)),
+        Enabled::WrongCode => {
+            let errors = FormErrors::one(
+                "code",
+                "This code does not match. Check that the app shows this account, and that your                  device's clock is right.",
+            );
+            return render_setup(page, &app, &user, &session, csrf, errors).await;
+        }
     };
+    session.remove_value(SETUP_SECRET).await?;
+    // Whoever else is signed in as this user, from wherever, is signed out.
+    auth_session::revoke_all(&app.db, &app.sessions, user.id, Some(&session)).await?;
     notify(
         &app,
         &user,
-        "Two-factor sign-in was turned on for your account.",
+        "Two-factor sign-in was turned on for your account. Every other device was signed out.",
     )
-    .await?;
+    .await;
     Ok(render_recovery_codes(page, codes))
 }
 
@@ -276,7 +336,7 @@ async fn regenerate_recovery_codes(
     State(app): State<AppState>,
     CsrfToken(csrf): CsrfToken,
     page: Page,
-    Form(form): Form<PasswordForm>,
+    Form(form): Form<PasswordAndCodeForm>,
 ) -> Result<Response, AppError> {
     let Status::On {
         recovery_codes_left,
@@ -296,17 +356,17 @@ async fn regenerate_recovery_codes(
     if let Err(report) = form.validate_with(&app.config.auth) {
         return fail(page, FormErrors::from_report(&report));
     }
-    let wrong = wrong_password(&app, ip, &user, &form.current_password, Action::SignIn).await?;
-    if let Some(errors) = wrong {
+    if let Some(errors) = wrong_password_or_code(&app, ip, &user, &form).await? {
         return fail(page, errors);
     }
-    let codes = two_factor::regenerate_recovery_codes(&app.db, user.id).await?;
+    let codes =
+        two_factor::regenerate_recovery_codes(&app.db, &app.config.secret_key, user.id).await?;
     notify(
         &app,
         &user,
         "New recovery codes were made for your account; the old ones no longer work.",
     )
-    .await?;
+    .await;
     Ok(render_recovery_codes(page, codes))
 }
 
@@ -318,7 +378,7 @@ async fn disable(
     messages: Messages,
     CsrfToken(csrf): CsrfToken,
     page: Page,
-    Form(form): Form<DisableTwoFactorForm>,
+    Form(form): Form<PasswordAndCodeForm>,
 ) -> Result<Response, AppError> {
     let Status::On {
         recovery_codes_left,
@@ -338,16 +398,8 @@ async fn disable(
     if let Err(report) = form.validate_with(&app.config.auth) {
         return fail(page, FormErrors::from_report(&report));
     }
-    let wrong = wrong_password(&app, ip, &user, &form.current_password, Action::TwoFactor).await?;
-    if let Some(errors) = wrong {
+    if let Some(errors) = wrong_password_or_code(&app, ip, &user, &form).await? {
         return fail(page, errors);
-    }
-    let checked = two_factor::check(&app.db, &app.config.secret_key, user.id, &form.code).await?;
-    if checked == Checked::Refused {
-        return fail(
-            page,
-            FormErrors::one("code", "This code is not right, or was already used."),
-        );
     }
     two_factor::disable(&app.db, user.id).await?;
     notify(
@@ -355,24 +407,22 @@ async fn disable(
         &user,
         "Two-factor sign-in was turned off for your account.",
     )
-    .await?;
+    .await;
     messages.info("Two-factor sign-in is off: your password alone opens your account.");
     Ok(htmx::redirect(page.hx(), paths::Account))
 }
 
 /// Tells the account's address what changed. Not counted against the address's hourly share of
 /// mail: someone flooding it with reset links must not silence these, and each follows a password
-/// (and a code) that the sign-in limits already count.
-async fn notify(
-    app: &AppState,
-    user: &user::Model,
-    what: impl Into<String>,
-) -> Result<(), AppError> {
+/// (and a code) that the sign-in limits already count. The change is made already: a notice that
+/// cannot be sent is logged, and the visitor still gets their answer (their recovery codes).
+async fn notify(app: &AppState, user: &user::Model, what: impl Into<String>) {
     let email = SecurityNotice {
         app_name: app.config.name.clone(),
         what: what.into(),
         account_link: app.mailer.link(&paths::Account.to_string()),
     };
-    app.send_email(&user.email, email).await?;
-    Ok(())
+    if let Err(error) = app.send_email(&user.email, email).await {
+        tracing::error!(user_id = user.id, %error, "a security notice could not be sent");
+    }
 }

@@ -202,6 +202,38 @@ async fn set_up_with_a_scanned_key_then_sign_in_asks_for_a_code() {
 }
 
 #[tokio::test]
+async fn the_key_being_set_up_is_this_sessions_alone_and_turning_on_signs_out_the_others() {
+    let app = TestApp::spawn().await;
+    app.create_user("own@example.com", PASSWORD, false).await;
+    let other_device = app.second_client();
+    app.sign_in("own@example.com", PASSWORD).await;
+    other_device.sign_in("own@example.com", PASSWORD).await;
+
+    // Another session of the account (a thief's, say) sees a key of its own, not the owner's.
+    let mine = read_setup_key(&app).await;
+    let theirs = read_setup_key(&other_device).await;
+    assert_ne!(mine, theirs);
+
+    app.submit(
+        paths::AccountTwoFactor,
+        paths::AccountTwoFactor,
+        &[("code", &code_of(&mine, 0)), ("current_password", PASSWORD)],
+    )
+    .await
+    .assert_status_ok();
+    assert!(!is_signed_in(&other_device).await);
+    // The other session's key opens nothing.
+    sign_out(&app).await;
+    app.sign_in("own@example.com", PASSWORD).await;
+    second_step(&app, &code_of(&theirs, 1))
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    second_step(&app, &code_of(&mine, 1))
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
 async fn a_code_works_once() {
     let app = TestApp::spawn().await;
     let enabled = enable_two_factor(&app, "once@example.com").await;
@@ -270,7 +302,19 @@ async fn new_recovery_codes_need_the_password_and_void_the_old() {
     app.submit(
         paths::AccountTwoFactor,
         paths::AccountRecoveryCodes,
-        &[("current_password", "not the password")],
+        &[
+            ("current_password", "not the password"),
+            ("code", &enabled.code(1)),
+        ],
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    // The password alone is not enough: someone with a stolen password and a session left open
+    // cannot make codes of their own.
+    app.submit(
+        paths::AccountTwoFactor,
+        paths::AccountRecoveryCodes,
+        &[("current_password", PASSWORD)],
     )
     .await
     .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
@@ -278,7 +322,7 @@ async fn new_recovery_codes_need_the_password_and_void_the_old() {
         .submit(
             paths::AccountTwoFactor,
             paths::AccountRecoveryCodes,
-            &[("current_password", PASSWORD)],
+            &[("current_password", PASSWORD), ("code", &enabled.code(1))],
         )
         .await;
     fresh.assert_status_ok();

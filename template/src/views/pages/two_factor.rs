@@ -123,6 +123,8 @@ pub fn SetupPage(
 pub fn ManagePage(
     csrf: String,
     recovery_codes_left: u64,
+    /// How many a new set holds.
+    recovery_codes: usize,
     codes_errors: FormErrors,
     disable_errors: FormErrors,
 ) -> impl IntoView {
@@ -138,7 +140,7 @@ pub fn ManagePage(
                 <div class="card-body">
                     <h2 class="card-title">"Recovery codes"</h2>
                     <p class="text-sm text-base-content/80" data-testid="recovery-codes-left">
-                        {format!("{recovery_codes_left} of 10 left. ")}
+                        {format!("{recovery_codes_left} of {recovery_codes} left. ")}
                         "New ones replace them all."
                     </p>
                     <form method="post" action=paths::AccountRecoveryCodes.to_string() class="flex flex-col gap-2">
@@ -147,6 +149,8 @@ pub fn ManagePage(
                         <Field name="current_password" label="Current password" kind="password"
                             id="codes-current_password" error=codes_errors.get("current_password")
                             autocomplete="current-password" required=true />
+                        <Field name="code" label="Code" id="codes-code" error=codes_errors.get("code")
+                            autocomplete="one-time-code" hint=CODE_HINT required=true />
                         <button type="submit" class="btn btn-outline mt-4 self-start">"Make new recovery codes"</button>
                     </form>
                 </div>
