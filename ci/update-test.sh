@@ -29,7 +29,7 @@ fi
 here=$WORK/update
 rm -rf "$here"
 mkdir -p "$here"
-first_commit=$(git -C "$ROOT" log --reverse --format=%H -- hooks/version.rhai | head -1)
+first_commit=$(git -C "$ROOT" log --reverse --format=%H -- hooks/version.rhai | awk 'NR == 1')
 [ -n "$first_commit" ] || die "no version in the history of hooks/version.rhai"
 version_at() {
     git -C "$ROOT" show "$1:hooks/version.rhai" | sed -n 's/.*VERSION = "\(.*\)".*/\1/p'
@@ -83,7 +83,7 @@ changed_files() {
 # The first line of a file that the template rewrote (not only added to), or nothing.
 first_rewritten_line() {
     { diff "$base/$1" "$head/$1" || true; } |
-        sed -n 's/^\([0-9]*\)\(,[0-9]*\)\{0,1\}c[0-9,]*$/\1/p' | head -1
+        sed -n 's/^\([0-9]*\)\(,[0-9]*\)\{0,1\}c[0-9,]*$/\1/p' | awk 'NR == 1'
 }
 cp -r "$base" "$here/app"
 app=$here/app
