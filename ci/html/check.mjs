@@ -280,20 +280,25 @@ await post(anonymous, "/contact", "/contact", {
 });
 
 if (accounts) {
-  for (const path of ["/login", "/register", "/forgot-password", "/resend-verification"]) {
+  for (const path of ["/login", "/login/link", "/register", "/forgot-password", "/resend-verification"]) {
     await visit(anonymous, path);
   }
   await visit(anonymous, "/verify-email?token=expired", { status: 404 });
   await visit(anonymous, "/reset-password?token=expired", { status: 404 });
+  await visit(anonymous, "/login/link/open?token=expired", { status: 404, name: "anonymous-sign-in-link-expired" });
+  await checkRefusedForm(anonymous, "/login/link", "/login/link", { email: "not an address" }, "anonymous-sign-in-link-422");
   await checkRefusedForm(anonymous, "/register", "/register", { email: "not an address", password: "short" }, "anonymous-register-422");
   await checkRefusedForm(anonymous, "/login", "/login", { email: "nobody@example.com", password: "wrong password" }, "anonymous-login-422");
-  // Emails of every kind, for the outbox: a confirmation, "you already have an account", a reset.
+  // Emails of every kind, for the outbox: a confirmation, "you already have an account", a reset,
+  // a sign-in link (to the admin, whose inbox has room in its hourly share).
   await post(anonymous, "/register", "/register", { email: "new.person@example.com", password: "a long enough password" });
   await post(anonymous, "/register", "/register", { email: env("USER_EMAIL"), password: "a long enough password" });
   await post(anonymous, "/forgot-password", "/forgot-password", { email: env("USER_EMAIL") });
+  await post(anonymous, "/login", "/login/link", { email: env("ADMIN_EMAIL") });
   await new Promise((resolve) => setTimeout(resolve, 1500)); // the worker sends them
   await visit(anonymous, linkFromOutbox("new.person@example.com", "/verify-email"), { route: "/verify-email", name: "anonymous-verify-email-form" });
   await visit(anonymous, linkFromOutbox(env("USER_EMAIL"), "/reset-password"), { route: "/reset-password", name: "anonymous-reset-password-form" });
+  await visit(anonymous, linkFromOutbox(env("ADMIN_EMAIL"), "/login/link/open"), { route: "/login/link/open", name: "anonymous-sign-in-link-form" });
   await checkPage(anonymous, "/account", { status: 303, name: "anonymous-account-redirect" });
   covered.add("/account");
 

@@ -1,8 +1,9 @@
 //! The admin area (`/admin`, administrators only): a dashboard, and pages to list, search, sort,
 //! filter, show, create, edit and delete the rows of every registered table. The engine that
 //! reads each table's sea-orm metadata is the `tenshu-admin` crate (`crates/admin`); here are the
-//! app's tables, one line each plus optional overrides per field, and its own actions (`users`:
-//! mark verified, make or unmake an administrator, sign out everywhere, disable and enable).
+//! app's tables, one line each plus optional overrides per field, and its own details and actions
+//! (`users`: whether two-factor sign-in is on; mark verified, make or unmake an administrator,
+//! sign out everywhere, reset two-factor sign-in, disable and enable).
 //!
 //! The pages are `crate::routes::admin`{% if tasks %}, and the task monitor `crate::routes::task_monitor`{% endif %}.
 
@@ -54,6 +55,7 @@ fn accounts() -> Table<user::Entity> {
         .label(user::Column::DisabledAt, "Disabled at (UTC)")
         .timestamp(user::Column::CreatedAt, Timestamp::OnCreate)
         .timestamp(user::Column::UpdatedAt, Timestamp::OnUpdate)
+        .detail("Two-factor sign-in", users::two_factor_status)
         .action("verify", "Mark the email verified", users::verify)
         .action("grant-admin", "Make administrator", users::grant_admin)
         .action("revoke-admin", "Remove administrator", users::revoke_admin)
@@ -61,6 +63,11 @@ fn accounts() -> Table<user::Entity> {
             "sign-out",
             "Sign out everywhere",
             users::sign_out_everywhere,
+        )
+        .action(
+            "reset-two-factor",
+            "Reset two-factor sign-in",
+            users::reset_two_factor,
         )
         .action("disable", "Disable", users::disable)
         .action("enable", "Enable", users::enable)

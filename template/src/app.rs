@@ -20,7 +20,7 @@ use tower_sessions::cookie::Key;
 
 use crate::{
 {%- if auth %}
-    auth::password::Passwords,
+    auth::{guards::AdminPolicy, password::Passwords},
 {%- endif %}
     cache::Cache,
     client_ip::TrustedProxies,
@@ -128,6 +128,17 @@ impl FromRef<AppState> for TrustedProxies {
         app.trusted_proxies.clone()
     }
 }
+{%- if auth %}
+
+impl FromRef<AppState> for AdminPolicy {
+    fn from_ref(app: &AppState) -> Self {
+        Self {
+            db: app.db.clone(),
+            two_factor_required: app.config.auth.admins_need_two_factor,
+        }
+    }
+}
+{%- endif %}
 
 /// The running app: its state and the background tasks it started.
 #[derive(Debug)]

@@ -56,6 +56,16 @@ impl SignIn {
     }
 }
 
+/// "Email me a sign-in link": the form asking for one.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login/link")]
+pub struct SignInLink;
+
+/// The link in the sign-in email (`?token=…`): a button that signs in.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login/link/open")]
+pub struct OpenSignInLink;
+
 /// The second step of signing in, with two-factor on: a code from the app or a recovery code.
 #[derive(Debug, Clone, Copy, TypedPath)]
 #[typed_path("/login/two-factor")]

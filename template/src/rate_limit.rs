@@ -1,6 +1,6 @@
 //! Rate limits on what an attacker would repeat: {% if auth %}sign-in attempts (password guessing),
-//! two-factor codes, registrations, password reset requests and verification resends, and
-//! {% endif %}contact messages (flooding an inbox).
+//! two-factor codes, registrations, requests for reset and sign-in links, verification resends,
+//! and {% endif %}contact messages (flooding an inbox).
 //!
 //! Each [`Action`] is counted on its own, twice, with governor's keyed limiters: per email address
 //! from one network (`rate_limit.per_email_and_ip_per_minute`, 5 by default, as Laravel does), and
@@ -39,6 +39,8 @@ pub enum Action {
     TwoFactor,
     Register,
     PasswordReset,
+    /// "Email me a sign-in link".
+    SignInLink,
     VerificationResend,
 {%- endif %}
 }

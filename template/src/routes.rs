@@ -3,7 +3,7 @@
 //! | group | routes | its own middleware |
 //! |---|---|---|
 {%- if auth %}
-//! | [`pages`], [`auth`], [`two_factor`], [`account`] | HTML pages | page cache, sessions, flash messages, signed-in user, CSRF token check |
+//! | [`pages`], [`auth`], [`sign_in_link`], [`two_factor`], [`account`] | HTML pages | page cache, sessions, flash messages, signed-in user, CSRF token check |
 {%- else %}
 //! | [`pages`] | HTML pages | page cache, sessions, flash messages, CSRF token check |
 {%- endif %}
@@ -43,6 +43,9 @@ pub mod health;
 pub mod pages;
 {% if admin and tasks -%}
 pub mod task_monitor;
+{% endif -%}
+{% if auth -%}
+pub mod sign_in_link;
 {% endif -%}
 mod table;
 {% if auth -%}
@@ -234,6 +237,7 @@ fn pages_routes() -> Routes<AppState> {
     pages::routes()
         .merge(contact::routes())
         .merge(auth::routes())
+        .merge(sign_in_link::routes())
         .merge(two_factor::routes())
         .merge(account::routes())
 {%- if admin %}

@@ -1,5 +1,5 @@
-//! What an admin can do to a user besides editing the row: the actions of the `users` resource
-//! (see `crate::admin::accounts`).
+//! What an admin sees of a user besides the row, and can do besides editing it: the details and
+//! actions of the `users` resource (see `crate::admin::accounts`).
 
 use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, IntoActiveModel as _};
 use tenshu_admin::ActionFuture;
@@ -7,10 +7,23 @@ use time::OffsetDateTime;
 
 use crate::{
     app::AppState,
-    auth::{session as auth_session, tokens},
+    auth::{session as auth_session, tokens, two_factor},
     error::AppError,
     models::user,
+    routes::two_factor::notify,
 };
+
+/// Whether two-factor sign-in is on, and how many recovery codes are left.
+pub fn two_factor_status(app: &AppState, id: i64) -> ActionFuture<'_, AppError> {
+    Box::pin(async move {
+        Ok(match two_factor::status(&app.db, id).await? {
+            two_factor::Status::Off => "Off".to_owned(),
+            two_factor::Status::On {
+                recovery_codes_left,
+            } => format!("On, with {recovery_codes_left} recovery codes left"),
+        })
+    })
+}
 
 /// The email address is taken as confirmed.
 pub fn verify(app: &AppState, _: i64, id: i64) -> ActionFuture<'_, AppError> {
@@ -81,6 +94,35 @@ pub fn sign_out_everywhere(app: &AppState, _: i64, id: i64) -> ActionFuture<'_, 
         let user = find(app, id).await?;
         sign_out(app, user.id).await?;
         Ok(format!("{} is signed out everywhere.", user.email))
+    })
+}
+
+/// For someone who lost their authenticator app and their recovery codes: two-factor sign-in is
+/// turned off (key and codes deleted), their sessions end, their emailed links die, and their
+/// address is told. Not for oneself: one's own goes through the account page, with a code.
+pub fn reset_two_factor(app: &AppState, acting: i64, id: i64) -> ActionFuture<'_, AppError> {
+    Box::pin(async move {
+        if acting == id {
+            return Err(AppError::BadRequest(
+                "Turn your own two-factor sign-in off from your account page.".to_owned(),
+            ));
+        }
+        let user = find(app, id).await?;
+        if !two_factor::is_on(&app.db, id).await? {
+            return Ok(format!(
+                "{} has no two-factor sign-in to reset.",
+                user.email
+            ));
+        }
+        two_factor::disable(&app.db, id).await?;
+        sign_out(app, id).await?;
+        let what = "An administrator turned off two-factor sign-in for your account, and signed \
+                    it out everywhere. Sign in with your password, then turn it on again.";
+        notify(app, &user, what).await;
+        Ok(format!(
+            "{} has two-factor sign-in off now, and is signed out everywhere.",
+            user.email
+        ))
     })
 }
 

@@ -39,6 +39,16 @@ pub struct SignInForm {
     pub next: Option<String>,
 }
 
+/// The button of an emailed sign-in link: nothing to check but the token, which the handler
+/// redeems.
+#[derive(Debug, Deserialize)]
+pub struct OpenSignInLinkForm {
+    pub token: String,
+    /// The checkbox sends "on" when ticked, nothing otherwise.
+    #[serde(default)]
+    pub remember: Option<String>,
+}
+
 /// Confirms an address: the token from the link, and the password, so that only the person who
 /// chose it can confirm (someone who registered with another person's address cannot).
 #[derive(Debug, Deserialize, garde::Validate)]

@@ -24,12 +24,16 @@ pub struct AuthConfig {
     pub reset_token_minutes: i64,
     /// An email verification link works for this many hours.
     pub verify_token_hours: i64,
+    /// A sign-in link sent by email works for this many minutes (at most 15).
+    pub sign_in_link_minutes: i64,
+    /// Administrators must have two-factor sign-in on before they reach the admin area.
+    pub admins_need_two_factor: bool,
 }
 
 impl AuthConfig {
     /// What must hold, each with the message that names the key to fix (see
     /// `crate::config::Config::load`).
-    pub fn checks(&self) -> [(bool, &'static str); 3] {
+    pub fn checks(&self) -> [(bool, &'static str); 4] {
         [
             (
                 self.password_min_chars >= 8 && self.password_min_chars <= self.password_max_chars,
@@ -45,6 +49,11 @@ impl AuthConfig {
                     && self.verify_token_hours > 0,
                 "auth.remember_days, auth.reset_token_minutes and auth.verify_token_hours must be \
                  above 0",
+            ),
+            (
+                (1..=15).contains(&self.sign_in_link_minutes),
+                "auth.sign_in_link_minutes must be between 1 and 15: the link opens the account \
+                 to whoever holds it",
             ),
         ]
     }

@@ -1,5 +1,5 @@
 //! One-time tokens for links sent by email (verify an address, reset a password, confirm a new
-//! address).
+//! address, sign in).
 //!
 //! - 32 random bytes from the operating system, sent base64url-encoded in the link;
 //! - only their SHA-256 is stored (`user_tokens.token_hash`), so the database alone opens nothing;
@@ -28,6 +28,8 @@ pub enum Purpose {
     ResetPassword,
     /// Makes the address the link was sent to the user's new one.
     ChangeEmail,
+    /// Signs in without the password (the second step still applies).
+    SignIn,
 }
 
 impl Purpose {
@@ -36,6 +38,7 @@ impl Purpose {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
             Self::ChangeEmail => "change_email",
+            Self::SignIn => "sign_in",
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod layout;
 {% if auth -%}
 pub mod reset_password;
 pub mod security_notice;
+pub mod sign_in_link;
 {% endif -%}
 pub mod test_message;
 {% if auth -%}
@@ -24,8 +25,8 @@ pub mod verify_email;
 pub use self::{
     account_exists::AccountExists, confirm_email_change::ConfirmEmailChange,
     contact_message::ContactMessage, email_change_requested::EmailChangeRequested,
-    reset_password::ResetPassword, security_notice::SecurityNotice, test_message::TestMessage,
-    verify_email::VerifyEmail,
+    reset_password::ResetPassword, security_notice::SecurityNotice, sign_in_link::SignInLink,
+    test_message::TestMessage, verify_email::VerifyEmail,
 };
 {%- else -%}
 pub use self::{contact_message::ContactMessage, test_message::TestMessage};

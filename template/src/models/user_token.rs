@@ -1,4 +1,5 @@
-//! One-time tokens sent by email: a link to verify an address or to reset a password.
+//! One-time tokens sent by email: a link to verify an address, reset a password, confirm a new
+//! address or sign in.
 //!
 //! Only the SHA-256 of a token is stored, so a copy of the database gives no working link. See
 //! `crate::auth::tokens` for how they are issued and redeemed.

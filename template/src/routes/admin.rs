@@ -287,12 +287,15 @@ async fn show(
     let (resource, values) = row(&app, &key, id).await?;
     let fields = resource.fields();
     let title = resource.title_of(id, &values);
-    let shown = fields
+    let mut shown: Vec<_> = fields
         .iter()
         .zip(&values)
         .filter(|(field, _)| !field.hidden)
         .map(|(field, value)| (field.label.clone(), field.display(value)))
         .collect();
+    for detail in resource.details() {
+        shown.push((detail.label.to_owned(), (detail.show)(&app, id).await?));
+    }
     let actions = resource
         .actions()
         .iter()

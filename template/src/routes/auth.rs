@@ -48,6 +48,7 @@ use crate::{
         register::{RegisterForm as RegisterFormView, RegisterLinks},
         reset_password::ResetPasswordForm as ResetPasswordFormView,
         sign_in::{SignInForm as SignInFormView, SignInLinks},
+        sign_in_link::SignInLinkForm,
         verify_email::{ResendVerificationForm, VerifyEmailForm as VerifyEmailFormView},
     },
 };
@@ -71,9 +72,9 @@ pub fn routes() -> Routes<AppState> {
 
 /// `?token=…` of the links in emails.
 #[derive(Debug, Deserialize)]
-struct TokenQuery {
+pub(super) struct TokenQuery {
     #[serde(default)]
-    token: String,
+    pub token: String,
 }
 
 /// `?next=…` of the sign-in page.
@@ -172,7 +173,7 @@ async fn register(
     ))
 }
 
-fn render_check_inbox(
+pub(super) fn render_check_inbox(
     page: Page,
     title: &'static str,
     email: String,
@@ -238,11 +239,14 @@ fn render_sign_in(page: Page, csrf: String, state: SignInState, next: Option<Str
         unverified,
     } = state;
     let status = errors.status();
+    let link_csrf = csrf.clone();
     let form = view! { <SignInFormView csrf email remember next errors unverified /> }.into_any();
     page.render_form("Sign in", status, form, |form| {
         view! {
             <AuthCard title="Sign in">
                 {form}
+                <div class="divider my-0 text-sm">"or"</div>
+                <SignInLinkForm csrf=link_csrf email=String::new() errors=FormErrors::default() />
                 <SignInLinks />
             </AuthCard>
         }
@@ -299,7 +303,7 @@ async fn sign_in(
         return Ok(render_sign_in(page, csrf, state, next));
     }
     let welcome = "You are signed in.";
-    password_passed(
+    first_step_passed(
         &app,
         &session,
         messages,
@@ -312,9 +316,9 @@ async fn sign_in(
     .await
 }
 
-/// After a correct password: signed in (and welcomed), or sent to the second step when two-factor
-/// is on.
-async fn password_passed(
+/// After a correct password (or an emailed sign-in link): signed in (and welcomed), or sent to
+/// the second step when two-factor is on.
+pub(super) async fn first_step_passed(
     app: &AppState,
     session: &Session,
     messages: Messages,
@@ -350,18 +354,33 @@ async fn sign_out(
 
 // Email verification
 
+/// An emailed link that no longer works: the page offers a new one of the same kind.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum DeadLink {
+    Verification,
+    Reset,
+    SignIn,
+}
+
 /// What a link that no longer works shows: why, and what to do.
-fn render_dead_link(page: Page, resend: bool) -> Response {
+pub(super) fn render_dead_link(page: Page, link: DeadLink) -> Response {
+    let (href, label) = match link {
+        DeadLink::Verification => (
+            paths::ResendVerification.to_string(),
+            "Send a new confirmation link",
+        ),
+        DeadLink::Reset => (
+            paths::ForgotPassword.to_string(),
+            "Ask for a new reset link",
+        ),
+        DeadLink::SignIn => (paths::SignInLink.to_string(), "Email me a new sign-in link"),
+    };
     let mut response = page.render(
         "Link expired",
         view! {
             <AuthCard title="This link no longer works">
                 <p>"It has expired, was already used, or was replaced by a newer one."</p>
-                {if resend {
-                    view! { <a class="btn btn-primary" href=paths::ResendVerification.to_string()>"Send a new confirmation link"</a> }.into_any()
-                } else {
-                    view! { <a class="btn btn-primary" href=paths::ForgotPassword.to_string()>"Ask for a new reset link"</a> }.into_any()
-                }}
+                <a class="btn btn-primary" href=href>{label}</a>
             </AuthCard>
         },
     );
@@ -377,7 +396,7 @@ async fn verify_email_page(
     page: Page,
 ) -> Result<Response, AppError> {
     let Some(user) = tokens::peek(&app.db, Purpose::VerifyEmail, &query.token).await? else {
-        return Ok(render_dead_link(page, true));
+        return Ok(render_dead_link(page, DeadLink::Verification));
     };
     Ok(render_verify(
         page,
@@ -418,7 +437,7 @@ async fn verify_email(
     Form(form): Form<VerifyEmailForm>,
 ) -> Result<Response, AppError> {
     let Some(user) = tokens::peek(&app.db, Purpose::VerifyEmail, &form.token).await? else {
-        return Ok(render_dead_link(page, true));
+        return Ok(render_dead_link(page, DeadLink::Verification));
     };
     if let Err(report) = form.validate_with(&app.config.auth) {
         let errors = FormErrors::from_report(&report);
@@ -435,7 +454,7 @@ async fn verify_email(
     }
     // Single use: a second request with the same link finds nothing.
     let Some(user) = tokens::redeem(&app.db, Purpose::VerifyEmail, &form.token).await? else {
-        return Ok(render_dead_link(page, true));
+        return Ok(render_dead_link(page, DeadLink::Verification));
     };
     let mut verified = user.into_active_model();
     let now = OffsetDateTime::now_utc();
@@ -445,7 +464,7 @@ async fn verify_email(
     // Any other link sent before is void now.
     tokens::revoke_all(&app.db, user.id).await?;
     let welcome = "Your email address is confirmed. Welcome!";
-    password_passed(&app, &session, messages, &page, &user, false, None, welcome).await
+    first_step_passed(&app, &session, messages, &page, &user, false, None, welcome).await
 }
 
 async fn resend_verification_page(
@@ -570,7 +589,7 @@ async fn reset_password_page(
         .await?
         .is_none()
     {
-        return Ok(render_dead_link(page, false));
+        return Ok(render_dead_link(page, DeadLink::Reset));
     }
     Ok(render_reset(
         page,
@@ -609,7 +628,7 @@ async fn reset_password(
         return Ok(render_reset(page, &app, csrf, form.token, errors));
     }
     let Some(user) = tokens::redeem(&app.db, Purpose::ResetPassword, &form.token).await? else {
-        return Ok(render_dead_link(page, false));
+        return Ok(render_dead_link(page, DeadLink::Reset));
     };
     let password_hash = app.passwords.hash(&form.password).await?;
     let now = OffsetDateTime::now_utc();

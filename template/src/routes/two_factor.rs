@@ -198,9 +198,10 @@ async fn render_setup(
         }
     };
     let status = errors.status();
+    let required = user.is_admin && app.config.auth.admins_need_two_factor;
     let mut response = page.render(
         "Set up two-factor sign-in",
-        view! { <SetupPage csrf qr_code=setup.qr_code secret_text=setup.secret_text errors /> },
+        view! { <SetupPage csrf qr_code=setup.qr_code secret_text=setup.secret_text errors required /> },
     );
     *response.status_mut() = status;
     Ok(response)
@@ -416,7 +417,7 @@ async fn disable(
 /// mail: someone flooding it with reset links must not silence these, and each follows a password
 /// (and a code) that the sign-in limits already count. The change is made already: a notice that
 /// cannot be sent is logged, and the visitor still gets their answer (their recovery codes).
-async fn notify(app: &AppState, user: &user::Model, what: impl Into<String>) {
+pub(crate) async fn notify(app: &AppState, user: &user::Model, what: impl Into<String>) {
     let email = SecurityNotice {
         app_name: app.config.name.clone(),
         what: what.into(),

@@ -17,6 +17,7 @@ use crate::{
     browser::{Browser, LiveApp},
     helpers::{TestApp, html, select, select_one, text_of},
     injection::{PAYLOADS, assert_inert},
+    two_factor::{code_of, enable_two_factor, is_signed_in, location, read_setup_key},
 };
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -574,6 +575,92 @@ async fn user_actions_verify_grant_revoke_sign_out_disable_and_enable() {
     app.post_with_token(act("no-such-action", ann.id), &token, &[])
         .await
         .assert_status(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_admin_resets_two_factor_for_someone_who_lost_their_app_and_codes() {
+    let (app, admin) = as_admin().await;
+    let ann_browser = app.second_client();
+    enable_two_factor(&ann_browser, "ann@example.com").await;
+    let ann = find_user(&app, "ann@example.com").await;
+    let token = app.form_token(user_row(ann.id)).await;
+    let act = |id: i64| paths::AdminAction {
+        resource: "users".to_owned(),
+        id,
+        action: "reset-two-factor".to_owned(),
+    };
+
+    // The row's page says it is on.
+    let row_page = app.get(user_row(ann.id)).await.text();
+    assert!(
+        row_page.contains("On, with 10 recovery codes left"),
+        "{row_page}"
+    );
+
+    let done = app.post_with_token(act(ann.id), &token, &[]).await;
+
+    done.assert_status(StatusCode::SEE_OTHER);
+    let shown = html(&app.get(location(&done)).await);
+    assert!(text_of(&shown, ".alert-success").contains("two-factor sign-in off"));
+    let row_page = text_of(&shown, "main");
+    assert!(row_page.contains("Two-factor sign-in") && !row_page.contains("On, with"));
+    assert!(!is_signed_in(&ann_browser).await);
+    // The notice of turning it on came first, then this one.
+    let notice = app.wait_for_mail("ann@example.com", 2).await;
+    assert!(
+        notice
+            .text()
+            .contains("An administrator turned off two-factor")
+    );
+    // The password alone signs in again.
+    let signed_in = ann_browser.sign_in("ann@example.com", PASSWORD).await;
+    assert_eq!(location(&signed_in), paths::Home.to_string());
+
+    // Not one's own: that goes through the account page, with a code.
+    let own = app.post_with_token(act(admin), &token, &[]).await;
+    let shown = html(&app.get(location(&own)).await);
+    assert!(text_of(&shown, ".alert-error").contains("from your account page"));
+}
+
+#[tokio::test]
+async fn when_required_an_admin_without_two_factor_is_sent_to_set_it_up() {
+    let app = TestApp::spawn_with(|config| config.auth.admins_need_two_factor = true).await;
+    app.create_user("root@example.com", PASSWORD, true).await;
+    app.sign_in("root@example.com", PASSWORD).await;
+
+    let sent = app.get(paths::AdminDashboard).await;
+    sent.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(location(&sent), paths::AccountTwoFactor.to_string());
+    let row = app.get(user_row(1)).await;
+    assert_eq!(location(&row), paths::AccountTwoFactor.to_string());
+    let json = app
+        .server
+        .get(&paths::AdminDashboard.to_string())
+        .add_header("accept", "application/json")
+        .await;
+    json.assert_status(StatusCode::FORBIDDEN);
+
+    // The setup page says why; once it is on, the admin area opens.
+    let setup = html(&app.get(paths::AccountTwoFactor).await);
+    assert!(text_of(&setup, "[data-testid=two-factor-required]").contains("Administrators"));
+    let key = read_setup_key(&app).await;
+    app.submit(
+        paths::AccountTwoFactor,
+        paths::AccountTwoFactor,
+        &[("code", &code_of(&key, 0)), ("current_password", PASSWORD)],
+    )
+    .await
+    .assert_status_ok();
+    app.get(paths::AdminDashboard).await.assert_status_ok();
+
+    // Everyone else is refused as before.
+    let other = app.second_client();
+    other.create_user("bo@example.com", PASSWORD, false).await;
+    other.sign_in("bo@example.com", PASSWORD).await;
+    other
+        .get(paths::AdminDashboard)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

@@ -44,6 +44,9 @@ mod rate_limits;
 mod security;
 mod server;
 mod sessions;
+{%- if auth %}
+mod sign_in_links;
+{%- endif %}
 {%- if admin and tasks %}
 mod task_monitor;
 {%- endif %}

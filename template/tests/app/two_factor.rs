@@ -15,9 +15,9 @@ use crate::{
 const PASSWORD: &str = "correct horse battery staple";
 
 /// What setting up gave the test: the authenticator, and the recovery codes shown once.
-struct Enabled {
+pub struct Enabled {
     app_key: Totp,
-    recovery_codes: Vec<String>,
+    pub recovery_codes: Vec<String>,
 }
 
 /// The code an authenticator app with `key` shows `steps` steps of 30 seconds from now.
@@ -37,7 +37,7 @@ pub fn authenticator(shown_key: &str) -> Totp {
 
 impl Enabled {
     /// The code the app shows `steps` steps of 30 seconds from now.
-    fn code(&self, steps: i64) -> String {
+    pub fn code(&self, steps: i64) -> String {
         code_of(&self.app_key, steps)
     }
 
@@ -52,14 +52,14 @@ impl Enabled {
 }
 
 /// The key on the setup page, as the authenticator app would read it.
-async fn read_setup_key(app: &TestApp) -> Totp {
+pub async fn read_setup_key(app: &TestApp) -> Totp {
     let page = app.get(paths::AccountTwoFactor).await;
     page.assert_status_ok();
     authenticator(&text_of(&html(&page), "[data-testid=totp-secret]"))
 }
 
 /// Signs up `email`, signs in, turns two-factor on with a first code.
-async fn enable_two_factor(app: &TestApp, email: &str) -> Enabled {
+pub async fn enable_two_factor(app: &TestApp, email: &str) -> Enabled {
     app.create_user(email, PASSWORD, false).await;
     app.sign_in(email, PASSWORD)
         .await
@@ -85,14 +85,14 @@ async fn enable_two_factor(app: &TestApp, email: &str) -> Enabled {
     }
 }
 
-async fn sign_out(app: &TestApp) {
+pub async fn sign_out(app: &TestApp) {
     let token = app.form_token(paths::Account).await;
     app.post_with_token(paths::SignOut, &token, &[])
         .await
         .assert_status(StatusCode::SEE_OTHER);
 }
 
-async fn second_step(app: &TestApp, code: &str) -> TestResponse {
+pub async fn second_step(app: &TestApp, code: &str) -> TestResponse {
     app.submit(
         paths::SignInTwoFactor,
         paths::SignInTwoFactor,
@@ -101,14 +101,14 @@ async fn second_step(app: &TestApp, code: &str) -> TestResponse {
     .await
 }
 
-fn location(response: &TestResponse) -> String {
+pub fn location(response: &TestResponse) -> String {
     response.headers()[header::LOCATION]
         .to_str()
         .unwrap()
         .to_owned()
 }
 
-async fn is_signed_in(app: &TestApp) -> bool {
+pub async fn is_signed_in(app: &TestApp) -> bool {
     app.get(paths::Account).await.status_code() == StatusCode::OK
 }
 

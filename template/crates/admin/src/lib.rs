@@ -5,7 +5,8 @@
 //! - [`Admin`] reads an entity's columns: each becomes a [`Field`] whose [`Widget`] follows its
 //!   type (text, number, checkbox, date and time, JSON, a select for enums and for references
 //!   to other tables), nullable or not, unique or not; overrides per field (a label, a rule, a
-//!   widget, read-only, hidden, a timestamp) and actions on a row are added by the app;
+//!   widget, read-only, hidden, a timestamp), actions on a row and details of its page (lines
+//!   the app computes) are added by the app;
 //! - [`Resource`] is what the pages need of a table whatever its entity: count, list (a page,
 //!   an order, a search, filters: [`ListQuery`]), find, save from a form, delete;
 //! - [`Resources`] holds the registered tables;
@@ -23,8 +24,8 @@ use sea_orm::{DatabaseConnection, DbErr};
 pub use self::{
     field::{Field, Rule, Timestamp, Widget},
     resource::{
-        Action, ActionFn, ActionFuture, Admin, ListQuery, Listing, MAX_PER_PAGE, MAX_SEARCH_CHARS,
-        PER_PAGE, Resource, SaveError,
+        Action, ActionFn, ActionFuture, Admin, Detail, DetailFn, ListQuery, Listing, MAX_PER_PAGE,
+        MAX_SEARCH_CHARS, PER_PAGE, Resource, SaveError,
     },
 };
 

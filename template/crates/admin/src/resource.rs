@@ -162,6 +162,17 @@ pub type ActionFn<C> = for<'a> fn(&'a C, i64, i64) -> ActionFuture<'a, <C as Con
 /// What an action returns.
 pub type ActionFuture<'a, E> = Pin<Box<dyn Future<Output = Result<String, E>> + Send + 'a>>;
 
+/// A line of a row's page that the app computes, for what other tables say of the row (a user's
+/// two-factor sign-in, an order's total…).
+pub struct Detail<C: Context> {
+    pub label: &'static str,
+    /// Gives the line's text.
+    pub show: DetailFn<C>,
+}
+
+/// A detail: the app and the row's id in; the text to show out.
+pub type DetailFn<C> = for<'a> fn(&'a C, i64) -> ActionFuture<'a, <C as Context>::Error>;
+
 /// What the admin pages need of a registered entity. [`Admin`] implements it for any sea-orm
 /// entity with an `i64` primary key.
 #[async_trait]
@@ -172,6 +183,8 @@ pub trait Resource<C: Context>: Send + Sync {
     fn table(&self) -> &str;
     fn fields(&self) -> &[Field];
     fn actions(&self) -> &[Action<C>];
+    /// The lines the app adds to a row's page, after its fields.
+    fn details(&self) -> &[Detail<C>];
     /// What names a row, from its values (in the order of [`Resource::fields`]).
     fn title_of(&self, id: i64, values: &[Value]) -> String;
     async fn count(&self, db: &DatabaseConnection) -> Result<u64, DbErr>;
@@ -212,6 +225,7 @@ pub struct Admin<C: Context, E: EntityTrait> {
     /// Names a row in selects and titles.
     title: E::Column,
     actions: Vec<Action<C>>,
+    details: Vec<Detail<C>>,
 }
 
 impl<C, E> Admin<C, E>
@@ -272,6 +286,7 @@ where
             primary_key,
             title: primary_key,
             actions: Vec::new(),
+            details: Vec::new(),
         }
     }
 
@@ -335,6 +350,12 @@ where
     /// Something to do to a row, as a button on its page.
     pub fn action(mut self, name: &'static str, label: &'static str, run: ActionFn<C>) -> Self {
         self.actions.push(Action { name, label, run });
+        self
+    }
+
+    /// Adds a line to each row's page, computed by `show` (see [`Detail`]).
+    pub fn detail(mut self, label: &'static str, show: DetailFn<C>) -> Self {
+        self.details.push(Detail { label, show });
         self
     }
 }
@@ -418,6 +439,10 @@ where
 
     fn actions(&self) -> &[Action<C>] {
         &self.actions
+    }
+
+    fn details(&self) -> &[Detail<C>] {
+        &self.details
     }
 
     fn title_of(&self, id: i64, values: &[Value]) -> String {

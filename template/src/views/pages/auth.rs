@@ -7,6 +7,7 @@ pub mod forgot_password;
 pub mod register;
 pub mod reset_password;
 pub mod sign_in;
+pub mod sign_in_link;
 pub mod verify_email;
 
 use leptos::prelude::*;

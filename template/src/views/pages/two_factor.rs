@@ -86,11 +86,18 @@ pub fn SetupPage(
     qr_code: String,
     secret_text: String,
     errors: FormErrors,
+    /// This administrator must turn it on before the admin area opens (`auth.admins_need_two_factor`).
+    required: bool,
 ) -> impl IntoView {
     view! {
         <section class="card mx-auto max-w-xl bg-base-100 shadow-sm" aria-labelledby="two-factor-title">
             <div class="card-body gap-4">
                 <h1 id="two-factor-title" class="card-title text-2xl">"Set up two-factor sign-in"</h1>
+                {required.then(|| view! {
+                    <div role="status" class="alert alert-warning alert-soft" data-testid="two-factor-required">
+                        <span>"Administrators need two-factor sign-in: turn it on to open the admin area."</span>
+                    </div>
+                })}
                 <ol class="list-decimal space-y-4 pl-5">
                     <li>
                         <p>"Scan this code with an authenticator app (1Password, Google Authenticator, Aegis…)."</p>
