@@ -35,7 +35,8 @@ pub enum Action {
     Contact,
 {%- if auth %}
     SignIn,
-    /// Codes typed at the second step of signing in, or to turn two-factor off.
+    /// Codes typed at the second step of signing in, for new recovery codes, or to turn
+    /// two-factor off.
     TwoFactor,
     Register,
     PasswordReset,

@@ -14,6 +14,16 @@ use hkdf::Hkdf;
 use secrecy::{ExposeSecret as _, SecretString};
 use sha2::Sha256;
 
+/// The 32-byte key of `purpose`, derived from `secret_key` (HKDF-SHA256): each sealer's, and the
+/// key of any other keyed use of `secret_key` (the recovery codes' HMAC).
+pub fn derive_key(secret_key: &SecretString, purpose: &'static [u8]) -> [u8; 32] {
+    let mut key = [0_u8; 32];
+    Hkdf::<Sha256>::new(None, secret_key.expose_secret().as_bytes())
+        .expand(purpose, &mut key)
+        .expect("32 bytes is a valid HKDF-SHA256 length");
+    key
+}
+
 /// Length of the random nonce that starts every sealed value.
 const NONCE_BYTES: usize = 24;
 
@@ -33,12 +43,8 @@ impl Sealer {
     /// The sealer of `purpose` (a fixed name such as `b"tasks: sealed emails"`), its key derived
     /// from `secret_key`.
     pub fn new(secret_key: &SecretString, purpose: &'static [u8]) -> Self {
-        let mut key = [0_u8; 32];
-        Hkdf::<Sha256>::new(None, secret_key.expose_secret().as_bytes())
-            .expand(purpose, &mut key)
-            .expect("32 bytes is a valid HKDF-SHA256 length");
         Self {
-            cipher: XChaCha20Poly1305::new(&key.into()),
+            cipher: XChaCha20Poly1305::new(&derive_key(secret_key, purpose).into()),
         }
     }
 

@@ -18,7 +18,6 @@
 //! the session (`crate::auth::session::start_second_step`).
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
-use hkdf::Hkdf;
 use hmac::{Hmac, Mac as _};
 use qrcode::{QrCode, render::svg};
 use sea_orm::{
@@ -28,7 +27,7 @@ use sea_orm::{
     PaginatorTrait as _, QueryFilter as _, TransactionTrait as _,
     sea_query::{Expr, ExprTrait as _},
 };
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::SecretString;
 use sha2::Sha256;
 use time::OffsetDateTime;
 use totp_rs::{Builder, Totp};
@@ -40,7 +39,7 @@ use crate::{
         totp_secret::{self, Column, Entity as TotpSecrets},
         user,
     },
-    seal::Sealer,
+    seal::{self, Sealer},
 };
 
 /// How many recovery codes a user gets.
@@ -331,10 +330,7 @@ fn authenticator(secret: Vec<u8>, issuer: &str, account: &str) -> anyhow::Result
 /// derived from `secret_key`. Fifty random bits are too few to survive a search of plain
 /// digests; without the key, there is nothing to search.
 fn recovery_hash(secret_key: &SecretString, user_id: i64, code: &str) -> Vec<u8> {
-    let mut key = [0_u8; 32];
-    Hkdf::<Sha256>::new(None, secret_key.expose_secret().as_bytes())
-        .expand(b"auth: recovery codes", &mut key)
-        .expect("32 bytes is a valid HKDF-SHA256 length");
+    let key = seal::derive_key(secret_key, b"auth: recovery codes");
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes a key of any length");
     mac.update(&user_id.to_be_bytes());
     mac.update(code.as_bytes());

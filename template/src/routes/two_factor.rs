@@ -339,27 +339,10 @@ async fn regenerate_recovery_codes(
     page: Page,
     Form(form): Form<PasswordAndCodeForm>,
 ) -> Result<Response, AppError> {
-    let Status::On {
-        recovery_codes_left,
-    } = two_factor::status(&app.db, user.id).await?
-    else {
-        return Ok(htmx::redirect(page.hx(), paths::AccountTwoFactor));
+    let page = match confirm(&app, ip, &user, page, csrf, &form, Failed::RecoveryCodes).await? {
+        Confirmation::Confirmed(page) => page,
+        Confirmation::Refused(answer) => return Ok(answer),
     };
-    let fail = |page, errors| {
-        Ok(render_manage(
-            page,
-            csrf.clone(),
-            recovery_codes_left,
-            Failed::RecoveryCodes,
-            errors,
-        ))
-    };
-    if let Err(report) = form.validate_with(&app.config.auth) {
-        return fail(page, FormErrors::from_report(&report));
-    }
-    if let Some(errors) = wrong_password_or_code(&app, ip, &user, &form).await? {
-        return fail(page, errors);
-    }
     let codes =
         two_factor::regenerate_recovery_codes(&app.db, &app.config.secret_key, user.id).await?;
     notify(
@@ -381,27 +364,10 @@ async fn disable(
     page: Page,
     Form(form): Form<PasswordAndCodeForm>,
 ) -> Result<Response, AppError> {
-    let Status::On {
-        recovery_codes_left,
-    } = two_factor::status(&app.db, user.id).await?
-    else {
-        return Ok(htmx::redirect(page.hx(), paths::AccountTwoFactor));
+    let page = match confirm(&app, ip, &user, page, csrf, &form, Failed::Disable).await? {
+        Confirmation::Confirmed(page) => page,
+        Confirmation::Refused(answer) => return Ok(answer),
     };
-    let fail = |page, errors| {
-        Ok(render_manage(
-            page,
-            csrf.clone(),
-            recovery_codes_left,
-            Failed::Disable,
-            errors,
-        ))
-    };
-    if let Err(report) = form.validate_with(&app.config.auth) {
-        return fail(page, FormErrors::from_report(&report));
-    }
-    if let Some(errors) = wrong_password_or_code(&app, ip, &user, &form).await? {
-        return fail(page, errors);
-    }
     two_factor::disable(&app.db, user.id).await?;
     notify(
         &app,
@@ -411,6 +377,48 @@ async fn disable(
     .await;
     messages.info("Two-factor sign-in is off: your password alone opens your account.");
     Ok(htmx::redirect(page.hx(), paths::Account))
+}
+
+/// Whether a change of the management page may go ahead.
+enum Confirmation {
+    /// Two-factor is on, and the form's password and code are right.
+    Confirmed(Page),
+    /// The answer to send instead: the form again with its errors, or the setup page when
+    /// two-factor is off.
+    Refused(Response),
+}
+
+/// What both changes of the management page check first, `which` naming the form.
+async fn confirm(
+    app: &AppState,
+    ip: IpAddr,
+    user: &user::Model,
+    page: Page,
+    csrf: String,
+    form: &PasswordAndCodeForm,
+    which: Failed,
+) -> Result<Confirmation, AppError> {
+    let Status::On {
+        recovery_codes_left,
+    } = two_factor::status(&app.db, user.id).await?
+    else {
+        let setup = htmx::redirect(page.hx(), paths::AccountTwoFactor);
+        return Ok(Confirmation::Refused(setup));
+    };
+    let errors = match form.validate_with(&app.config.auth) {
+        Err(report) => Some(FormErrors::from_report(&report)),
+        Ok(()) => wrong_password_or_code(app, ip, user, form).await?,
+    };
+    Ok(match errors {
+        None => Confirmation::Confirmed(page),
+        Some(errors) => Confirmation::Refused(render_manage(
+            page,
+            csrf,
+            recovery_codes_left,
+            which,
+            errors,
+        )),
+    })
 }
 
 /// Tells the account's address what changed. Not counted against the address's hourly share of
