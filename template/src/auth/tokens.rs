@@ -11,7 +11,7 @@
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::{
     ActiveModelTrait as _, ActiveValue::Set, ColumnTrait as _, ConnectionTrait, DatabaseConnection,
-    DbErr, EntityTrait as _, QueryFilter as _, TransactionTrait as _,
+    DbErr, EntityTrait as _, QueryFilter as _,
 };
 use sha2::{Digest as _, Sha256};
 use time::{Duration, OffsetDateTime};
@@ -110,17 +110,23 @@ pub async fn redeem_sent(
     purpose: Purpose,
     secret: &str,
 ) -> Result<Option<(user::Model, String)>, DbErr> {
-    let txn = db.begin().await?;
-    let Some((token, user)) = find_valid(&txn, purpose, secret).await? else {
+    let Some(hash) = hash_of(secret) else {
         return Ok(None);
     };
-    // Two requests racing with the same link: only the one that deletes the row wins.
-    let deleted = UserTokens::delete_by_id(token.id).exec(&txn).await?;
-    if deleted.rows_affected != 1 {
+    // Found and deleted in one statement: of two requests with the same link, only one gets the
+    // row back, and SQLite has no read-then-write transaction to refuse when others write.
+    let deleted = UserTokens::delete_many()
+        .filter(Column::TokenHash.eq(hash))
+        .filter(Column::Purpose.eq(purpose.as_str()))
+        .filter(Column::ExpiresAt.gt(OffsetDateTime::now_utc()))
+        .exec_with_returning(db)
+        .await?;
+    let Some(token) = deleted.into_iter().next() else {
         return Ok(None);
-    }
-    txn.commit().await?;
-    Ok(Some((user, token.sent_to)))
+    };
+    Ok(owner_of(db, purpose, token)
+        .await?
+        .map(|(token, user)| (user, token.sent_to)))
 }
 
 /// The address a valid token was sent to, leaving the token in place.
@@ -162,16 +168,11 @@ async fn find_valid(
     purpose: Purpose,
     secret: &str,
 ) -> Result<Option<(user_token::Model, user::Model)>, DbErr> {
-    // Anything that is not 32 bytes of base64url was never issued: no query needed.
-    let Some(secret) = URL_SAFE_NO_PAD
-        .decode(secret)
-        .ok()
-        .filter(|bytes| bytes.len() == 32)
-    else {
+    let Some(hash) = hash_of(secret) else {
         return Ok(None);
     };
     let Some(token) = UserTokens::find()
-        .filter(Column::TokenHash.eq(Sha256::digest(secret).to_vec()))
+        .filter(Column::TokenHash.eq(hash))
         .filter(Column::Purpose.eq(purpose.as_str()))
         .filter(Column::ExpiresAt.gt(OffsetDateTime::now_utc()))
         .one(db)
@@ -179,6 +180,25 @@ async fn find_valid(
     else {
         return Ok(None);
     };
+    owner_of(db, purpose, token).await
+}
+
+/// The SHA-256 a token is stored as; `None` for anything that is not 32 bytes of base64url,
+/// which was never issued (no query needed).
+fn hash_of(secret: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD
+        .decode(secret)
+        .ok()
+        .filter(|bytes| bytes.len() == 32)
+        .map(|secret| Sha256::digest(secret).to_vec())
+}
+
+/// The token with its user, if it still speaks for them.
+async fn owner_of(
+    db: &impl ConnectionTrait,
+    purpose: Purpose,
+    token: user_token::Model,
+) -> Result<Option<(user_token::Model, user::Model)>, DbErr> {
     let user = user::find_by_id(db, token.user_id).await?;
     Ok(match user {
         // A new address is confirmed by its own link (and any change of address since has voided

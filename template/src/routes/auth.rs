@@ -1,8 +1,9 @@
 //! Registration, sign-in and sign-out, email verification and password reset.
 //!
-//! Every answer about an email address that anyone can type (registration, reset, resend) is
-//! the same whether or not the address has an account, and takes about as long: the password is
-//! hashed either way, and emails are sent in the background.
+//! Every answer about an email address that anyone can type (registration, reset, resend, sign-in
+//! links) is the same whether or not the address has an account, and takes about as long: the
+//! password is hashed either way, and what depends on the account (looking it up, issuing its
+//! link, queueing its email) runs after the answer ([`after_answering`]).
 
 use axum::{
     Form,
@@ -200,6 +201,21 @@ pub(super) async fn send_verification(app: &AppState, user: &user::Model) -> Res
     };
     app.send_email(&user.email, email).await?;
     Ok(())
+}
+
+/// Runs `work` after the answer is sent: the part of a request about an email address that
+/// depends on whether it has an account, so that the answer takes as long either way (a lookup,
+/// a token written and an email queued take measurably longer than a lookup alone). A failure is
+/// logged: the visitor's answer was the same anyway.
+pub(super) fn after_answering(
+    what: &'static str,
+    work: impl Future<Output = Result<(), AppError>> + Send + 'static,
+) {
+    tokio::spawn(async move {
+        if let Err(error) = work.await {
+            tracing::error!(%error, "could not send {what}");
+        }
+    });
 }
 
 /// `path?token=…`, the link of an email.
@@ -502,11 +518,15 @@ async fn resend_verification(
     }
     app.rate_limits
         .check(Action::VerificationResend, ip, &form.email)?;
-    if let Some(user) = user::find_by_email(&app.db, &form.email).await?
-        && !user.is_verified()
-    {
-        send_verification(&app, &user).await?;
-    }
+    let email = form.email.clone();
+    after_answering("a new confirmation link", async move {
+        if let Some(user) = user::find_by_email(&app.db, &email).await?
+            && !user.is_verified()
+        {
+            send_verification(&app, &user).await?;
+        }
+        Ok(())
+    });
     Ok(render_check_inbox(
         page,
         "Check your inbox",
@@ -552,30 +572,41 @@ async fn forgot_password(
     }
     app.rate_limits
         .check(Action::PasswordReset, ip, &form.email)?;
-    if let Some(user) = user::find_by_email(&app.db, &form.email).await?
-        && app.rate_limits.allow_mail_to(&user.email)
-    {
-        let minutes = app.config.auth.reset_token_minutes;
-        let token = tokens::issue(
-            &app.db,
-            &user,
-            Purpose::ResetPassword,
-            Duration::minutes(minutes),
-        )
-        .await?;
-        let email = ResetPassword {
-            app_name: app.config.name.clone(),
-            link: app.mailer.link(&with_token(paths::ResetPassword, &token)),
-            valid_minutes: minutes,
-        };
-        app.send_email(&user.email, email).await?;
-    }
+    after_answering(
+        "a password reset link",
+        send_reset_link(app, form.email.clone()),
+    );
     Ok(render_check_inbox(
         page,
         "Check your inbox",
         user::normalize_email(&form.email),
         "a link to choose a new password",
     ))
+}
+
+/// Emails a reset link to the account of `email`, if there is one and its inbox has room.
+async fn send_reset_link(app: AppState, email: String) -> Result<(), AppError> {
+    let Some(user) = user::find_by_email(&app.db, &email).await? else {
+        return Ok(());
+    };
+    if !app.rate_limits.allow_mail_to(&user.email) {
+        return Ok(());
+    }
+    let minutes = app.config.auth.reset_token_minutes;
+    let token = tokens::issue(
+        &app.db,
+        &user,
+        Purpose::ResetPassword,
+        Duration::minutes(minutes),
+    )
+    .await?;
+    let email = ResetPassword {
+        app_name: app.config.name.clone(),
+        link: app.mailer.link(&with_token(paths::ResetPassword, &token)),
+        valid_minutes: minutes,
+    };
+    app.send_email(&user.email, email).await?;
+    Ok(())
 }
 
 async fn reset_password_page(

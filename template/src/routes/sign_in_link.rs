@@ -21,7 +21,10 @@ use tower_sessions::Session;
 
 use super::{
     Routes,
-    auth::{DeadLink, TokenQuery, first_step_passed, render_check_inbox, render_dead_link},
+    auth::{
+        DeadLink, TokenQuery, after_answering, first_step_passed, render_check_inbox,
+        render_dead_link, send_verification, with_token,
+    },
 };
 use crate::{
     app::AppState,
@@ -94,15 +97,7 @@ async fn ask(
         return Ok(render_ask(page, csrf, form.email, errors));
     }
     app.rate_limits.check(Action::SignInLink, ip, &form.email)?;
-    if let Some(user) = user::find_by_email(&app.db, &form.email).await?
-        && !user.is_disabled()
-    {
-        if user.is_verified() {
-            send_link(&app, &user).await?;
-        } else {
-            super::auth::send_verification(&app, &user).await?;
-        }
-    }
+    after_answering("a sign-in link", send_link(app, form.email.clone()));
     Ok(render_check_inbox(
         page,
         "Check your inbox",
@@ -111,19 +106,27 @@ async fn ask(
     ))
 }
 
-/// Issues a sign-in token (voiding any older one) and emails the link, unless the address had
-/// its share of mail this hour.
-async fn send_link(app: &AppState, user: &user::Model) -> Result<(), AppError> {
+/// Emails a sign-in link (voiding any older one) to the account of `email`, or its confirmation
+/// link if the address is not confirmed yet; nothing for an unknown or disabled address, or an
+/// inbox that had its share of mail this hour.
+async fn send_link(app: AppState, email: String) -> Result<(), AppError> {
+    let Some(user) = user::find_by_email(&app.db, &email).await? else {
+        return Ok(());
+    };
+    if user.is_disabled() {
+        return Ok(());
+    }
+    if !user.is_verified() {
+        return send_verification(&app, &user).await;
+    }
     if !app.rate_limits.allow_mail_to(&user.email) {
         return Ok(());
     }
     let minutes = app.config.auth.sign_in_link_minutes;
-    let token = tokens::issue(&app.db, user, Purpose::SignIn, Duration::minutes(minutes)).await?;
+    let token = tokens::issue(&app.db, &user, Purpose::SignIn, Duration::minutes(minutes)).await?;
     let email = SignInLink {
         app_name: app.config.name.clone(),
-        link: app
-            .mailer
-            .link(&super::auth::with_token(paths::OpenSignInLink, &token)),
+        link: app.mailer.link(&with_token(paths::OpenSignInLink, &token)),
         valid_minutes: minutes,
     };
     app.send_email(&user.email, email).await?;

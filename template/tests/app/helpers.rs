@@ -256,22 +256,27 @@ impl TestApp {
     }
 {%- endif %}
 
-    /// The `count`-th email to `address`, waited for{% if tasks %} after running the queued tasks,
-    /// which send the app's mail{% endif %}.
+    /// The `count`-th email to `address`, waited for{% if tasks %}, running the queued tasks
+    /// (which send the app's mail) meanwhile: some answers queue their email after they are sent{% endif %}.
     pub async fn wait_for_mail(&self, address: &str, count: usize) -> ReceivedMail {
 {%- if tasks %}
-        self.drain().await;
+        for _ in 0..40 {
+            self.drain().await;
+            if self.mail.to(address).len() >= count {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
 {%- endif %}
         self.mail.wait_for(address, count).await
     }
 
-    /// Every email sent so far{% if tasks %}, after running the queued tasks{% endif %}.
+    /// Every email sent so far. Mail goes out after the answer: this gives it a moment{% if tasks %},
+    /// then runs the queued tasks{% endif %}.
     pub async fn all_mail(&self) -> Vec<ReceivedMail> {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 {%- if tasks %}
         self.drain().await;
-{%- else %}
-        // Mail goes out in the background of the request: give it a moment.
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 {%- endif %}
         self.mail.all()
     }
