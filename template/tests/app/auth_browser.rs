@@ -1,7 +1,9 @@
 //! The account flows in a real browser (see `browser.rs` for the harness and how to run them):
 //! each is one person's whole journey, through the development outbox at `/dev/mail`.
 
-use fantoccini::Locator;
+use std::time::Duration;
+
+use fantoccini::{Locator, elements::Element};
 
 use crate::{
     browser::{Browser, LiveApp},
@@ -9,6 +11,19 @@ use crate::{
 };
 
 const PASSWORD: &str = "correct horse battery staple";
+
+/// The link matching `selector` in the development outbox (`/dev/mail`), reloaded until the
+/// email is there: emails go out after the answer, through the queue.
+async fn link_in_outbox(browser: &Browser, selector: &str) -> Element {
+    for _ in 0..50 {
+        browser.visit("/dev/mail").await;
+        if let Ok(link) = browser.client.find(Locator::Css(selector)).await {
+            return link;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("no email with {selector} reached the outbox");
+}
 
 #[tokio::test]
 #[ignore = "needs Chromium and chromedriver: run with `just test-browser`"]
@@ -25,13 +40,14 @@ async fn register_confirm_from_the_outbox_then_sign_out_and_in() {
     browser.wait_for("[data-testid=check-inbox]").await;
 
     // The confirmation link, from the development outbox.
-    browser.visit("/dev/mail").await;
-    browser
-        .wait_for("[data-testid=mail] a[href*='/verify-email?token=']")
-        .await
-        .click()
-        .await
-        .expect("followed the link");
+    link_in_outbox(
+        &browser,
+        "[data-testid=mail] a[href*='/verify-email?token=']",
+    )
+    .await
+    .click()
+    .await
+    .expect("followed the link");
     let shown = browser.wait_for("[data-testid=verify-email]").await;
     assert_eq!(shown.text().await.expect("a text"), email);
     browser.fill("input[name=password]", PASSWORD).await;
@@ -42,6 +58,50 @@ async fn register_confirm_from_the_outbox_then_sign_out_and_in() {
     browser.sign_in(email, PASSWORD).await;
     browser.wait_for_signed_in().await;
     browser.sign_out().await;
+
+    browser.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver: run with `just test-browser`"]
+async fn sign_in_with_a_link_from_the_outbox_without_the_password() {
+    let app = LiveApp::start().await;
+    let email = "linked@example.com";
+    app.app.create_user(email, PASSWORD, false).await;
+    let browser = Browser::open(&app.url).await;
+
+    // The second form of the sign-in page, answered in place by htmx.
+    browser.visit("/login").await;
+    browser.fill("#field-link-email", email).await;
+    browser
+        .wait_for("form[action='/login/link'] button[type=submit]")
+        .await
+        .click()
+        .await
+        .expect("asked for a link");
+    browser.wait_for("[data-testid=check-inbox]").await;
+    assert!(
+        browser
+            .client
+            .find(Locator::Css("input[name=password]"))
+            .await
+            .is_ok(),
+        "only the link form was replaced"
+    );
+
+    link_in_outbox(
+        &browser,
+        "[data-testid=mail] a[href*='/login/link/open?token=']",
+    )
+    .await
+    .click()
+    .await
+    .expect("followed the link");
+    let shown = browser.wait_for("[data-testid=sign-in-link-email]").await;
+    assert_eq!(shown.text().await.expect("a text"), email);
+    browser.submit().await;
+    browser.wait_for_signed_in().await;
 
     browser.close().await;
     app.stop().await;
@@ -61,13 +121,14 @@ async fn forgot_password_reset_from_the_outbox_then_sign_in_with_the_new_one() {
     browser.submit().await;
     browser.wait_for("[data-testid=check-inbox]").await;
 
-    browser.visit("/dev/mail").await;
-    browser
-        .wait_for("[data-testid=mail] a[href*='/reset-password?token=']")
-        .await
-        .click()
-        .await
-        .expect("followed the link");
+    link_in_outbox(
+        &browser,
+        "[data-testid=mail] a[href*='/reset-password?token=']",
+    )
+    .await
+    .click()
+    .await
+    .expect("followed the link");
     browser.fill("input[name=password]", new_password).await;
     browser.submit().await;
     // Sent to the sign-in page, which confirms the change.
