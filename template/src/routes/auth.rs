@@ -168,18 +168,14 @@ async fn register(
     }
     Ok(render_check_inbox(
         page,
-        "Check your inbox",
         user::normalize_email(&form.email),
         "a link to confirm your address",
     ))
 }
 
-pub(super) fn render_check_inbox(
-    page: Page,
-    title: &'static str,
-    email: String,
-    what: &'static str,
-) -> Response {
+/// "Check your inbox": the answer to every request for an emailed link, whoever the address is.
+pub(super) fn render_check_inbox(page: Page, email: String, what: &'static str) -> Response {
+    let title = "Check your inbox";
     let notice = view! { <CheckInbox email what /> }.into_any();
     page.render_form(title, StatusCode::OK, notice, |notice| {
         view! { <AuthCard title=title>{notice}</AuthCard> }.into_any()
@@ -529,7 +525,6 @@ async fn resend_verification(
     });
     Ok(render_check_inbox(
         page,
-        "Check your inbox",
         user::normalize_email(&form.email),
         "a new confirmation link",
     ))
@@ -578,7 +573,6 @@ async fn forgot_password(
     );
     Ok(render_check_inbox(
         page,
-        "Check your inbox",
         user::normalize_email(&form.email),
         "a link to choose a new password",
     ))

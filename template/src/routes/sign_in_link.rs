@@ -100,7 +100,6 @@ async fn ask(
     after_answering("a sign-in link", send_link(app, form.email.clone()));
     Ok(render_check_inbox(
         page,
-        "Check your inbox",
         user::normalize_email(&form.email),
         "a link to sign in",
     ))

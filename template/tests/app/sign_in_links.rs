@@ -18,7 +18,9 @@ use crate::{
     },
     auth::FORGED_TOKENS,
     helpers::{TestApp, html, select, text_of},
-    two_factor::{enable_two_factor, is_signed_in, location, second_step, sign_out},
+    two_factor::{
+        enable_two_factor, is_signed_in, location, passes_only_with_the_second_step, sign_out,
+    },
 };
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -237,18 +239,11 @@ async fn with_two_factor_on_the_link_leads_to_the_second_step() {
     ask_for_link(&app, "fay@example.com")
         .await
         .assert_status_ok();
-    // The notice of turning it on was the first email.
+    // The notice of turning it on was an email too.
     let link = emailed_link(&app, "fay@example.com", 2).await;
     let opened = open_link(&app, &link).await;
 
-    opened.assert_status(StatusCode::SEE_OTHER);
-    assert_eq!(location(&opened), paths::SignInTwoFactor.to_string());
-    assert!(!is_signed_in(&app).await);
-    // The next step's code: the one that turned it on is used up.
-    second_step(&app, &enabled.code(1))
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
-    assert!(is_signed_in(&app).await);
+    passes_only_with_the_second_step(&app, &opened, &enabled).await;
 }
 
 #[tokio::test]

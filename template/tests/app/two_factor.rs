@@ -108,6 +108,22 @@ pub fn location(response: &TestResponse) -> String {
         .to_owned()
 }
 
+/// `first_step` (a password, a link) sent the visitor to the second step, not signed in; the
+/// next code signs them in (the one that turned two-factor on is used up).
+pub async fn passes_only_with_the_second_step(
+    app: &TestApp,
+    first_step: &TestResponse,
+    enabled: &Enabled,
+) {
+    first_step.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(location(first_step), paths::SignInTwoFactor.to_string());
+    assert!(!is_signed_in(app).await);
+    second_step(app, &enabled.code(1))
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert!(is_signed_in(app).await);
+}
+
 pub async fn is_signed_in(app: &TestApp) -> bool {
     app.get(paths::Account).await.status_code() == StatusCode::OK
 }
@@ -418,12 +434,7 @@ async fn a_password_reset_does_not_skip_the_second_step() {
     assert!(!is_signed_in(&app).await);
 
     let password_step = app.sign_in("reset@example.com", new_password).await;
-    assert_eq!(location(&password_step), paths::SignInTwoFactor.to_string());
-    assert!(!is_signed_in(&app).await);
-    second_step(&app, &enabled.code(1))
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
-    assert!(is_signed_in(&app).await);
+    passes_only_with_the_second_step(&app, &password_step, &enabled).await;
 }
 
 #[tokio::test]
