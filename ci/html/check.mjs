@@ -347,6 +347,11 @@ if (accounts) {
   const off = await post(user, "/account/two-factor", "/account/two-factor/disable", { current_password: env("USER_PASSWORD"), code: recoveryCode });
   if (off.status() !== 303) fail(`user /account/two-factor/disable: status ${off.status()}, expected 303`);
 
+  // Passkeys: the list (empty; adding one takes a device, which the browser tests emulate) and
+  // the add form refused without a name or the password.
+  await visit(user, "/account/passkeys", { name: "user-passkeys" });
+  await checkRefusedForm(user, "/account/passkeys", "/account/passkeys", { name: "", current_password: "" }, "user-passkeys-422");
+
   if (has("/admin")) {
     const admin = await visitor("admin");
     await signIn(admin, env("ADMIN_EMAIL"), env("ADMIN_PASSWORD"));

@@ -20,7 +20,7 @@ use tower_sessions::cookie::Key;
 
 use crate::{
 {%- if auth %}
-    auth::{guards::AdminPolicy, password::Passwords},
+    auth::{guards::AdminPolicy, passkeys::Passkeys, password::Passwords},
 {%- endif %}
     cache::Cache,
     client_ip::TrustedProxies,
@@ -60,6 +60,8 @@ pub struct App {
 {%- if auth %}
     /// Hashes and verifies passwords, a few at a time.
     pub passwords: Passwords,
+    /// Checks what passkeys sign, for the site at `public_url`.
+    pub passkeys: Passkeys,
 {%- endif %}
     /// Counts what an attacker would repeat: see [`crate::rate_limit`].
     pub rate_limits: Arc<RateLimits>,
@@ -211,6 +213,7 @@ impl Services {
         }
 {%- if auth %}
         let passwords = Passwords::new(&config.auth)?;
+        let passkeys = Passkeys::new(&config.server.public_url, &config.name)?;
 {%- endif %}
         let rate_limits = Arc::new(RateLimits::new(&config.rate_limit));
         let trusted_proxies = TrustedProxies::new(
@@ -244,6 +247,7 @@ impl Services {
                 sessions,
 {%- if auth %}
                 passwords,
+                passkeys,
 {%- endif %}
                 rate_limits,
                 trusted_proxies,

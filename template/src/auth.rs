@@ -1,5 +1,5 @@
 //! Accounts: registration, sign-in and sign-out, email verification, password reset, two-factor
-//! sign-in, and the guards that protect pages. The pages are in `crate::routes::auth`,
+//! sign-in, passkeys, and the guards that protect pages. The pages are in `crate::routes::auth`,
 //! `crate::routes::two_factor` and `crate::routes::account`;
 //! their rate limits in `crate::rate_limit`.
 //!
@@ -7,11 +7,14 @@
 //! - [`tokens`]: the one-time links sent by email: random, stored hashed, short-lived.
 //! - [`session`]: who is signed in, checked against the database on every request.
 //! - [`two_factor`]: codes from an authenticator app, and recovery codes, as a second step.
+//! - [`passkeys`]: WebAuthn keys of the user's devices: sign-in without a password, or the
+//!   second step.
 //! - [`guards`]: `RequireUser`, `RequireAdmin`, `RequireGuest` for handlers.
 //! - [`forms`]: the forms of these pages, with their validation rules.
 
 pub mod forms;
 pub mod guards;
+pub mod passkeys;
 pub mod password;
 pub mod session;
 mod settings;

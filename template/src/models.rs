@@ -8,6 +8,7 @@
 {% if uploads -%}
 pub mod file;
 {% endif -%}
+pub mod passkey;
 pub mod recovery_code;
 pub mod totp_secret;
 pub mod user;

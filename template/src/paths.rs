@@ -71,6 +71,24 @@ pub struct OpenSignInLink;
 #[typed_path("/login/two-factor")]
 pub struct SignInTwoFactor;
 
+/// Signing in with a passkey (POST: the device's answer); `/challenge` gives the challenge (JSON).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login/passkey")]
+pub struct SignInPasskey;
+
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login/passkey/challenge")]
+pub struct SignInPasskeyChallenge;
+
+/// The second step passed with a passkey (POST), and its challenge (JSON).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login/two-factor/passkey")]
+pub struct SignInTwoFactorPasskey;
+
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login/two-factor/passkey/challenge")]
+pub struct SignInTwoFactorPasskeyChallenge;
+
 #[derive(Debug, Clone, Copy, TypedPath)]
 #[typed_path("/logout")]
 pub struct SignOut;
@@ -120,6 +138,23 @@ pub struct AccountTwoFactor;
 #[derive(Debug, Clone, Copy, TypedPath)]
 #[typed_path("/account/two-factor/disable")]
 pub struct AccountTwoFactorDisable;
+
+/// The account's passkeys (`crate::routes::passkeys`): the list, and adding one (POST).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/passkeys")]
+pub struct AccountPasskeys;
+
+/// The challenge for a new passkey (POST, JSON).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/passkeys/challenge")]
+pub struct AccountPasskeyChallenge;
+
+/// Removes one of the account's passkeys (POST).
+#[derive(Debug, Clone, Copy, TypedPath, serde::Deserialize)]
+#[typed_path("/account/passkeys/{id}/remove")]
+pub struct AccountPasskeyRemove {
+    pub id: i64,
+}
 
 /// Replaces the recovery codes (POST).
 #[derive(Debug, Clone, Copy, TypedPath)]

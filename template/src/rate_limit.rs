@@ -42,6 +42,8 @@ pub enum Action {
     PasswordReset,
     /// "Email me a sign-in link".
     SignInLink,
+    /// Passkey challenges asked for, and the answers checked.
+    Passkey,
     VerificationResend,
 {%- endif %}
 }

@@ -3,7 +3,7 @@
 //! | group | routes | its own middleware |
 //! |---|---|---|
 {%- if auth %}
-//! | [`pages`], [`auth`], [`sign_in_link`], [`two_factor`], [`account`] | HTML pages | page cache, sessions, flash messages, signed-in user, CSRF token check |
+//! | [`pages`], [`auth`], [`sign_in_link`], [`two_factor`], [`passkeys`], [`account`] | HTML pages | page cache, sessions, flash messages, signed-in user, CSRF token check |
 {%- else %}
 //! | [`pages`] | HTML pages | page cache, sessions, flash messages, CSRF token check |
 {%- endif %}
@@ -41,6 +41,9 @@ pub mod files;
 {% endif -%}
 pub mod health;
 pub mod pages;
+{% if auth -%}
+pub mod passkeys;
+{% endif -%}
 {% if admin and tasks -%}
 pub mod task_monitor;
 {% endif -%}
@@ -239,6 +242,7 @@ fn pages_routes() -> Routes<AppState> {
         .merge(auth::routes())
         .merge(sign_in_link::routes())
         .merge(two_factor::routes())
+        .merge(passkeys::routes())
         .merge(account::routes())
 {%- if admin %}
         .merge(admin::routes())

@@ -24,6 +24,7 @@ mod m20260401_000001_create_files;
 {%- endif %}
 {%- if auth %}
 mod m20261203_000001_create_two_factor;
+mod m20261204_000001_create_passkeys;
 {%- endif %}
 
 /// The app's migrations, oldest first.
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
 {%- endif %}
 {%- if auth %}
             Box::new(m20261203_000001_create_two_factor::Migration),
+            Box::new(m20261204_000001_create_passkeys::Migration),
 {%- endif %}
             // `just g migration` and `just g model` add theirs above this line.
         ]

@@ -13,14 +13,30 @@ use crate::{
     routes::two_factor::notify,
 };
 
-/// Whether two-factor sign-in is on, and how many recovery codes are left.
+/// Whether two-factor sign-in is on, with which factors, and how many recovery codes are left.
 pub fn two_factor_status(app: &AppState, id: i64) -> ActionFuture<'_, AppError> {
     Box::pin(async move {
         Ok(match two_factor::status(&app.db, id).await? {
             two_factor::Status::Off => "Off".to_owned(),
             two_factor::Status::On {
+                authenticator_app,
+                passkeys,
                 recovery_codes_left,
-            } => format!("On, with {recovery_codes_left} recovery codes left"),
+            } => {
+                let mut factors = Vec::new();
+                if authenticator_app {
+                    factors.push("authenticator app".to_owned());
+                }
+                match passkeys {
+                    0 => {}
+                    1 => factors.push("1 passkey".to_owned()),
+                    _ => factors.push(format!("{passkeys} passkeys")),
+                }
+                format!(
+                    "On ({}), with {recovery_codes_left} recovery codes left",
+                    factors.join(" and ")
+                )
+            }
         })
     })
 }
@@ -97,8 +113,8 @@ pub fn sign_out_everywhere(app: &AppState, _: i64, id: i64) -> ActionFuture<'_, 
     })
 }
 
-/// For someone who lost their authenticator app and their recovery codes: two-factor sign-in is
-/// turned off (key and codes deleted), their sessions end, their emailed links die, and their
+/// For someone who lost their authenticator app or passkeys and their recovery codes: two-factor
+/// sign-in is turned off (key, passkeys and codes deleted), their sessions end, their emailed links die, and their
 /// address is told. Not for oneself: one's own goes through the account page, with a code.
 pub fn reset_two_factor(app: &AppState, acting: i64, id: i64) -> ActionFuture<'_, AppError> {
     Box::pin(async move {

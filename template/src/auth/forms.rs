@@ -127,6 +127,60 @@ pub struct PasswordAndCodeForm {
     pub code: String,
 }
 
+/// A new passkey: its name, the password, and the device's answer (`credential`, JSON, filled in
+/// by `static/js/passkeys.js`; missing when the browser did not get that far).
+#[derive(Debug, Deserialize, garde::Validate)]
+#[garde(context(AuthConfig))]
+pub struct AddPasskeyForm {
+    #[garde(custom(a_passkey_name))]
+    #[serde(default)]
+    pub name: String,
+    #[garde(custom(given))]
+    pub current_password: SecretString,
+    #[garde(skip)]
+    #[serde(default)]
+    pub credential: String,
+}
+
+/// Removing a passkey asks for the password.
+#[derive(Debug, Deserialize, garde::Validate)]
+#[garde(context(AuthConfig))]
+pub struct PasswordForm {
+    #[garde(custom(given))]
+    pub current_password: SecretString,
+}
+
+/// A device's answer to a passkey challenge (signing in, or the second step).
+#[derive(Debug, Deserialize)]
+pub struct PasskeyAnswerForm {
+    #[serde(default)]
+    pub credential: String,
+    /// Signing in: the "remember me" checkbox.
+    #[serde(default)]
+    pub remember: Option<String>,
+    /// Signing in: where to go afterwards (see [`safe_next`]).
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+fn a_passkey_name(value: &str, _: &AuthConfig) -> garde::Result {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(garde::Error::new(
+            "Name it, so you can tell it from others: \"Phone\", \"Laptop\".",
+        ));
+    }
+    if value.chars().count() > super::passkeys::NAME_MAX_CHARS
+        || value.chars().any(char::is_control)
+    {
+        return Err(garde::Error::new(format!(
+            "Use at most {} letters, digits or spaces.",
+            super::passkeys::NAME_MAX_CHARS
+        )));
+    }
+    Ok(())
+}
+
 /// Something shaped like a code: the check itself is `crate::auth::two_factor::check`.
 fn a_code(value: &str, _: &AuthConfig) -> garde::Result {
     let value = value.trim();

@@ -1,5 +1,7 @@
-//! Two-factor sign-in: codes from an authenticator app (TOTP, RFC 6238, with `totp-rs`), and
-//! recovery codes for when the app is lost.
+//! Two-factor sign-in: codes from an authenticator app (TOTP, RFC 6238, with `totp-rs`), passkeys
+//! (`crate::auth::passkeys`), and recovery codes for when both are lost. It is on while the user
+//! has either an authenticator app or a passkey; recovery codes come with the first of them and
+//! go with the last.
 //!
 //! - **Setting up** makes a 160-bit secret, sealed (`crate::seal`) and kept in the session of the
 //!   page that shows it ([`new_secret`], [`setup`]): no one else learns it, not even someone with
@@ -32,6 +34,7 @@ use sha2::Sha256;
 use time::OffsetDateTime;
 use totp_rs::{Builder, Totp};
 
+use super::passkeys;
 use crate::{
     db,
     models::{
@@ -53,8 +56,10 @@ const RECOVERY_CODE_CHARS: usize = 10;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Off,
-    /// On, with this many recovery codes left.
+    /// On, through an authenticator app, passkeys, or both.
     On {
+        authenticator_app: bool,
+        passkeys: u64,
         recovery_codes_left: u64,
     },
 }
@@ -92,7 +97,9 @@ pub enum Checked {
 
 /// The user's status.
 pub async fn status(db: &impl ConnectionTrait, user_id: i64) -> Result<Status, DbErr> {
-    if !is_on(db, user_id).await? {
+    let authenticator_app = has_authenticator_app(db, user_id).await?;
+    let passkeys = passkeys::count(db, user_id).await?;
+    if !authenticator_app && passkeys == 0 {
         return Ok(Status::Off);
     }
     let recovery_codes_left = RecoveryCodes::find()
@@ -100,12 +107,19 @@ pub async fn status(db: &impl ConnectionTrait, user_id: i64) -> Result<Status, D
         .count(db)
         .await?;
     Ok(Status::On {
+        authenticator_app,
+        passkeys,
         recovery_codes_left,
     })
 }
 
-/// Whether signing in as this user takes a second step.
+/// Whether signing in as this user with a password (or an emailed link) takes a second step.
 pub async fn is_on(db: &impl ConnectionTrait, user_id: i64) -> Result<bool, DbErr> {
+    Ok(has_authenticator_app(db, user_id).await? || passkeys::any(db, user_id).await?)
+}
+
+/// Whether the user set up an authenticator app.
+pub async fn has_authenticator_app(db: &impl ConnectionTrait, user_id: i64) -> Result<bool, DbErr> {
     let rows = TotpSecrets::find_by_id(user_id).count(db).await?;
     Ok(rows > 0)
 }
@@ -146,8 +160,8 @@ pub fn setup(
     }))
 }
 
-/// Turns two-factor on with the secret `sealed` by [`new_secret`] when `code` matches it, and
-/// makes the first recovery codes.
+/// Turns the authenticator app on with the secret `sealed` by [`new_secret`] when `code` matches
+/// it, and makes a new set of recovery codes.
 pub async fn enable(
     db: &DatabaseConnection,
     secret_key: &SecretString,
@@ -183,18 +197,18 @@ pub async fn enable(
 }
 
 /// Checks what the user typed at the second step (or to change two-factor): a code from the app,
-/// or a recovery code, which is used up. Refused when two-factor is off.
+/// or a recovery code, which is used up. Refused when two-factor is off (no app, no codes).
 pub async fn check(
     db: &impl ConnectionTrait,
     secret_key: &SecretString,
     user_id: i64,
     typed: &str,
 ) -> anyhow::Result<Checked> {
-    let Some(row) = TotpSecrets::find_by_id(user_id).one(db).await? else {
-        return Ok(Checked::Refused);
-    };
     let typed = normalize(typed);
     if typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit()) {
+        let Some(row) = TotpSecrets::find_by_id(user_id).one(db).await? else {
+            return Ok(Checked::Refused);
+        };
         return check_code(db, secret_key, row, &typed).await;
     }
     if typed.len() != RECOVERY_CODE_CHARS {
@@ -255,17 +269,44 @@ pub async fn regenerate_recovery_codes(
     Ok(codes)
 }
 
-/// Turns two-factor off: the secret and the recovery codes are deleted.
+/// Turns two-factor off altogether: the authenticator app's secret, the passkeys and the recovery
+/// codes are deleted (an administrator's reset, `user two-factor-off`).
 pub async fn disable(db: &DatabaseConnection, user_id: i64) -> Result<(), DbErr> {
     let transaction = db.begin().await?;
     TotpSecrets::delete_by_id(user_id)
         .exec(&transaction)
         .await?;
+    passkeys::remove_all(&transaction, user_id).await?;
     RecoveryCodes::delete_many()
         .filter(recovery_code::Column::UserId.eq(user_id))
         .exec(&transaction)
         .await?;
     transaction.commit().await
+}
+
+/// Removes the authenticator app; two-factor stays on while a passkey is left.
+pub async fn remove_authenticator_app(db: &DatabaseConnection, user_id: i64) -> Result<(), DbErr> {
+    let transaction = db.begin().await?;
+    TotpSecrets::delete_by_id(user_id)
+        .exec(&transaction)
+        .await?;
+    forget_recovery_codes_if_off(&transaction, user_id).await?;
+    transaction.commit().await
+}
+
+/// Deletes the recovery codes once neither an authenticator app nor a passkey is left: they would
+/// be a way in that nothing else protects.
+pub async fn forget_recovery_codes_if_off(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<(), DbErr> {
+    if !is_on(db, user_id).await? {
+        RecoveryCodes::delete_many()
+            .filter(recovery_code::Column::UserId.eq(user_id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn replace_recovery_codes(

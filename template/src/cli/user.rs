@@ -83,7 +83,8 @@ async fn two_factor_off(config: &Config, email: &str) -> anyhow::Result<()> {
     db.close().await.context("could not close the database")?;
     if was_on {
         println!(
-            "two-factor sign-in is off for {}: their password alone signs them in",
+            "two-factor sign-in is off for {} (authenticator app, passkeys and recovery codes \
+             removed): their password alone signs them in",
             user.email
         );
     } else {

@@ -27,7 +27,7 @@ use crate::{
         guards::RequireUser,
         session::{self as auth_session, CurrentUser},
         tokens::{self, Purpose},
-        two_factor::{self, Status},
+        two_factor,
     },
     client_ip::ClientIp,
     csrf::CsrfToken,
@@ -83,12 +83,7 @@ async fn render(
     forms: Forms,
 ) -> Result<Response, AppError> {
     let pending_email = tokens::pending_email_change(&app.db, user.id).await?;
-    let (two_factor_on, recovery_codes_left) = match two_factor::status(&app.db, user.id).await? {
-        Status::Off => (false, 0),
-        Status::On {
-            recovery_codes_left,
-        } => (true, recovery_codes_left),
-    };
+    let two_factor = two_factor::status(&app.db, user.id).await?;
     let Forms {
         password_errors,
         email,
@@ -127,7 +122,7 @@ async fn render(
             <AccountPage email=email_address verified pending_email>
                 {first}
                 {second}
-                <TwoFactorCard on=two_factor_on recovery_codes_left />
+                <TwoFactorCard status=two_factor />
             </AccountPage>
         }
         .into_any()

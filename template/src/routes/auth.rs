@@ -52,6 +52,7 @@ use crate::{
         sign_in_link::SignInLinkForm,
         verify_email::{ResendVerificationForm, VerifyEmailForm as VerifyEmailFormView},
     },
+    views::pages::passkeys::PasskeySignInForm,
 };
 
 pub fn routes() -> Routes<AppState> {
@@ -235,28 +236,42 @@ async fn sign_in_page(
     render_sign_in(page, csrf, SignInState::default(), next)
 }
 
+/// What the sign-in page shows besides its forms: what was typed, and what went wrong.
 #[derive(Default)]
-struct SignInState {
-    email: String,
-    remember: bool,
-    errors: FormErrors,
-    unverified: bool,
+pub(super) struct SignInState {
+    pub email: String,
+    pub remember: bool,
+    pub errors: FormErrors,
+    pub unverified: bool,
+    /// Why a passkey did not sign in.
+    pub passkey_error: Option<String>,
 }
 
-fn render_sign_in(page: Page, csrf: String, state: SignInState, next: Option<String>) -> Response {
+pub(super) fn render_sign_in(
+    page: Page,
+    csrf: String,
+    state: SignInState,
+    next: Option<String>,
+) -> Response {
     let SignInState {
         email,
         remember,
         errors,
         unverified,
+        passkey_error,
     } = state;
-    let status = errors.status();
-    let link_csrf = csrf.clone();
+    let status = if passkey_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        errors.status()
+    };
+    let (link_csrf, passkey_csrf, passkey_next) = (csrf.clone(), csrf.clone(), next.clone());
     let form = view! { <SignInFormView csrf email remember next errors unverified /> }.into_any();
     page.render_form("Sign in", status, form, |form| {
         view! {
             <AuthCard title="Sign in">
                 {form}
+                <PasskeySignInForm csrf=passkey_csrf next=passkey_next error=passkey_error />
                 <div class="divider my-0 text-sm">"or"</div>
                 <SignInLinkForm csrf=link_csrf email=String::new() errors=FormErrors::default() />
                 <SignInLinks />

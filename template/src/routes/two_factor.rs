@@ -8,7 +8,7 @@
 
 use std::net::IpAddr;
 
-use axum::{Form, extract::State, response::Response};
+use axum::{Form, extract::State, http::StatusCode, response::Response};
 use axum_messages::Messages;
 use garde::Validate as _;
 use leptos::prelude::*;
@@ -22,6 +22,7 @@ use crate::{
     auth::{
         forms::{EnableTwoFactorForm, PasswordAndCodeForm, SecondStepForm},
         guards::{RequireGuest, RequireUser},
+        passkeys,
         session::{self as auth_session, CurrentUser},
         two_factor::{self, Checked, Enabled, RECOVERY_CODES, Status},
     },
@@ -37,6 +38,7 @@ use crate::{
     views::components::form::FormErrors,
     views::pages::{
         auth::AuthCard,
+        passkeys::PasskeySecondStepForm,
         two_factor::{
             ManagePage, RecoveryCodesPage, SecondStepForm as SecondStepFormView, SecondStepLinks,
             SetupPage,
@@ -64,27 +66,62 @@ async fn second_step_page(
     CsrfToken(csrf): CsrfToken,
     page: Page,
 ) -> Result<Response, AppError> {
-    if auth_session::pending_second_step(&session, &app.db)
-        .await?
-        .is_none()
-    {
+    let Some(pending) = auth_session::pending_second_step(&session, &app.db).await? else {
         return Ok(htmx::redirect(page.hx(), paths::SignIn));
-    }
-    Ok(render_second_step(page, csrf, FormErrors::default()))
+    };
+    let errors = SecondStepErrors::default();
+    render_second_step(page, &app, pending.user.id, csrf, errors).await
 }
 
-fn render_second_step(page: Page, csrf: String, errors: FormErrors) -> Response {
-    let status = errors.status();
-    let form = view! { <SecondStepFormView csrf errors /> }.into_any();
-    page.render_form("Two-factor sign-in", status, form, |form| {
-        view! {
-            <AuthCard title="Two-factor sign-in" intro="Your password was right. One more step: a code from your authenticator app.">
-                {form}
-                <SecondStepLinks />
-            </AuthCard>
+/// What the second step's forms came back with: the code's errors, or the passkey's refusal.
+#[derive(Debug, Default)]
+pub(super) struct SecondStepErrors {
+    pub code: FormErrors,
+    pub passkey: Option<&'static str>,
+}
+
+/// The second step, offering what the user has: a code (from the app, or a recovery code), and
+/// a passkey.
+pub(super) async fn render_second_step(
+    page: Page,
+    app: &AppState,
+    user_id: i64,
+    csrf: String,
+    errors: SecondStepErrors,
+) -> Result<Response, AppError> {
+    let authenticator_app = two_factor::has_authenticator_app(&app.db, user_id).await?;
+    let passkey = passkeys::any(&app.db, user_id).await?;
+    let status = if errors.code.is_empty() && errors.passkey.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let intro = match (authenticator_app, passkey) {
+        (true, true) => {
+            "Your password was right. One more step: a passkey, or a code from your authenticator app."
         }
-        .into_any()
-    })
+        (false, true) => "Your password was right. One more step: one of your passkeys.",
+        _ => "Your password was right. One more step: a code from your authenticator app.",
+    };
+    let code_csrf = csrf.clone();
+    let form = view! { <SecondStepFormView csrf=code_csrf errors=errors.code authenticator_app /> }
+        .into_any();
+    let passkey_error = errors.passkey.map(str::to_owned);
+    Ok(
+        page.render_form("Two-factor sign-in", status, form, move |form| {
+            view! {
+                <AuthCard title="Two-factor sign-in" intro>
+                    {passkey.then(|| view! {
+                        <PasskeySecondStepForm csrf error=passkey_error />
+                        <div class="divider my-0 text-sm">"or"</div>
+                    })}
+                    {form}
+                    <SecondStepLinks />
+                </AuthCard>
+            }
+            .into_any()
+        }),
+    )
 }
 
 async fn second_step(
@@ -106,18 +143,21 @@ async fn second_step(
         return Ok(htmx::redirect(page.hx(), paths::SignIn));
     };
     if let Err(report) = form.validate_with(&app.config.auth) {
-        return Ok(render_second_step(
-            page,
-            csrf,
-            FormErrors::from_report(&report),
-        ));
+        let errors = SecondStepErrors {
+            code: FormErrors::from_report(&report),
+            passkey: None,
+        };
+        return render_second_step(page, &app, pending.user.id, csrf, errors).await;
     }
     let user = pending.user;
     app.rate_limits.check(Action::TwoFactor, ip, &user.email)?;
     let checked = two_factor::check(&app.db, &app.config.secret_key, user.id, &form.code).await?;
     if checked == Checked::Refused {
-        let errors = FormErrors::one("code", "This code is not right, or was already used.");
-        return Ok(render_second_step(page, csrf, errors));
+        let errors = SecondStepErrors {
+            code: FormErrors::one("code", "This code is not right, or was already used."),
+            passkey: None,
+        };
+        return render_second_step(page, &app, user.id, csrf, errors).await;
     }
     let remember = pending
         .remember
@@ -158,16 +198,19 @@ async fn two_factor_page(
     page: Page,
 ) -> Result<Response, AppError> {
     match two_factor::status(&app.db, user.id).await? {
-        Status::Off => render_setup(page, &app, &user, &session, csrf, FormErrors::default()).await,
         Status::On {
+            authenticator_app: true,
+            passkeys,
             recovery_codes_left,
         } => Ok(render_manage(
             page,
             csrf,
             recovery_codes_left,
+            passkeys,
             Failed::Nothing,
             FormErrors::default(),
         )),
+        _ => render_setup(page, &app, &user, &session, csrf, FormErrors::default()).await,
     }
 }
 
@@ -198,7 +241,9 @@ async fn render_setup(
         }
     };
     let status = errors.status();
-    let required = user.is_admin && app.config.auth.admins_need_two_factor;
+    let required = user.is_admin
+        && app.config.auth.admins_need_two_factor
+        && !two_factor::is_on(&app.db, user.id).await?;
     let mut response = page.render(
         "Set up two-factor sign-in",
         view! { <SetupPage csrf qr_code=setup.qr_code secret_text=setup.secret_text errors required /> },
@@ -219,6 +264,7 @@ fn render_manage(
     page: Page,
     csrf: String,
     recovery_codes_left: u64,
+    passkeys: u64,
     failed: Failed,
     errors: FormErrors,
 ) -> Response {
@@ -231,14 +277,14 @@ fn render_manage(
     let mut response = page.render(
         "Two-factor sign-in",
         view! {
-            <ManagePage csrf recovery_codes_left recovery_codes=RECOVERY_CODES codes_errors disable_errors />
+            <ManagePage csrf recovery_codes_left recovery_codes=RECOVERY_CODES passkeys codes_errors disable_errors />
         },
     );
     *response.status_mut() = status;
     response
 }
 
-fn render_recovery_codes(page: Page, codes: Vec<String>) -> Response {
+pub(super) fn render_recovery_codes(page: Page, codes: Vec<String>) -> Response {
     page.render("Your recovery codes", view! { <RecoveryCodesPage codes /> })
 }
 
@@ -368,14 +414,25 @@ async fn disable(
         Confirmation::Confirmed(page) => page,
         Confirmation::Refused(answer) => return Ok(answer),
     };
-    two_factor::disable(&app.db, user.id).await?;
-    notify(
-        &app,
-        &user,
-        "Two-factor sign-in was turned off for your account.",
-    )
-    .await;
-    messages.info("Two-factor sign-in is off: your password alone opens your account.");
+    two_factor::remove_authenticator_app(&app.db, user.id).await?;
+    if two_factor::is_on(&app.db, user.id).await? {
+        notify(
+            &app,
+            &user,
+            "The authenticator app was removed from your account's two-factor sign-in; your \
+             passkeys still protect it.",
+        )
+        .await;
+        messages.info("The authenticator app is removed: signing in now asks for a passkey.");
+    } else {
+        notify(
+            &app,
+            &user,
+            "Two-factor sign-in was turned off for your account.",
+        )
+        .await;
+        messages.info("Two-factor sign-in is off: your password alone opens your account.");
+    }
     Ok(htmx::redirect(page.hx(), paths::Account))
 }
 
@@ -399,6 +456,8 @@ async fn confirm(
     which: Failed,
 ) -> Result<Confirmation, AppError> {
     let Status::On {
+        authenticator_app: true,
+        passkeys,
         recovery_codes_left,
     } = two_factor::status(&app.db, user.id).await?
     else {
@@ -415,6 +474,7 @@ async fn confirm(
             page,
             csrf,
             recovery_codes_left,
+            passkeys,
             which,
             errors,
         )),

@@ -97,6 +97,9 @@ pub fn Layout(data: LayoutData, children: Children) -> impl IntoView {
                 <link rel="stylesheet" href=assets::url("/css/app.css") />
                 <link rel="icon" href=assets::url("/favicon.svg") type="image/svg+xml" />
                 <script src=assets::url("/js/htmx.min.js") defer></script>
+{%- if auth %}
+                <script src=assets::url("/js/passkeys.js") defer></script>
+{%- endif %}
 {%- if uploads %}
                 <script src=assets::url("/js/upload-progress.js") defer></script>
 {%- endif %}

@@ -16,6 +16,9 @@ pub mod error;
 pub mod files;
 {% endif -%}
 pub mod home;
+{% if auth -%}
+pub mod passkeys;
+{% endif -%}
 {% if admin and tasks -%}
 pub mod task_monitor;
 {% endif -%}

@@ -593,7 +593,7 @@ async fn an_admin_resets_two_factor_for_someone_who_lost_their_app_and_codes() {
     // The row's page says it is on.
     let row_page = app.get(user_row(ann.id)).await.text();
     assert!(
-        row_page.contains("On, with 10 recovery codes left"),
+        row_page.contains("On (authenticator app), with 10 recovery codes left"),
         "{row_page}"
     );
 

@@ -222,7 +222,7 @@ impl Browser {
     }
 
     /// Presses "Sign out" in the header, and waits for the header to offer signing in.
-    async fn sign_out(&self) {
+    pub async fn sign_out(&self) {
         self.wait_for("header nav > ul form[action='/logout'] button")
             .await
             .click()

@@ -69,7 +69,7 @@ async fn links_load_pages_through_htmx_without_reloading_the_document() {
 }
 
 /// The app in development mode (so `/dev/mail` exists, over an outbox folder), serving on a free
-/// port of 127.0.0.1, with the links of its emails pointing there.
+/// port of 127.0.0.1, reached as `localhost`, with the links of its emails pointing there.
 pub struct LiveApp {
     pub url: String,
     pub app: TestApp,
@@ -81,7 +81,9 @@ pub struct LiveApp {
 impl LiveApp {
     pub async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-        let url = format!("http://{}", listener.local_addr().expect("an address"));
+        // By name: passkeys belong to a domain (localhost is one), never to an IP address.
+        let port = listener.local_addr().expect("an address").port();
+        let url = format!("http://localhost:{port}");
         let outbox = tempfile::tempdir().expect("a temporary folder");
         let app = TestApp::spawn_with(|config| {
             use_development_outbox(config, outbox.path());

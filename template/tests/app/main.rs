@@ -40,6 +40,10 @@ mod mail;
 mod migrations;
 mod page_cache;
 mod pages;
+{%- if auth %}
+mod passkeys;
+mod passkeys_browser;
+{%- endif %}
 mod rate_limits;
 mod security;
 mod server;

@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 
 use crate::{
+    auth::two_factor::Status,
     paths,
     views::components::form::{CsrfField, Field, FormAlert, FormErrors, HxForm},
 };
@@ -14,15 +15,23 @@ use crate::{
 const CODE_HINT: &str =
     "The 6-digit code your authenticator app shows now, or one of your recovery codes.";
 
-/// The second step of signing in.
+/// The second step of signing in: a code from the app or, without one, a recovery code.
 #[component]
-pub fn SecondStepForm(csrf: String, errors: FormErrors) -> impl IntoView {
+pub fn SecondStepForm(csrf: String, errors: FormErrors, authenticator_app: bool) -> impl IntoView {
+    let (label, hint) = if authenticator_app {
+        ("Code", CODE_HINT)
+    } else {
+        (
+            "Recovery code",
+            "One of the recovery codes you saved, if your passkeys are out of reach.",
+        )
+    };
     view! {
         <HxForm action=paths::SignInTwoFactor.to_string()>
             <CsrfField token=csrf />
             <FormAlert message=errors.get("") />
-            <Field name="code" label="Code" error=errors.get("code") autocomplete="one-time-code"
-                hint=CODE_HINT autofocus=true required=true />
+            <Field name="code" label error=errors.get("code") autocomplete="one-time-code"
+                hint autofocus=authenticator_app required=true />
             <button type="submit" class="btn btn-primary mt-4">"Continue"</button>
         </HxForm>
     }
@@ -38,13 +47,38 @@ pub fn SecondStepLinks() -> impl IntoView {
     }
 }
 
-/// The account page's card: whether two-factor is on, and where to change it.
+/// The account page's card: whether two-factor is on, with what, and where to change it.
 #[component]
-pub fn TwoFactorCard(
-    on: bool,
-    /// Recovery codes left, when on.
-    recovery_codes_left: u64,
-) -> impl IntoView {
+pub fn TwoFactorCard(status: Status) -> impl IntoView {
+    let (on, authenticator_app, passkeys, recovery_codes_left) = match status {
+        Status::Off => (false, false, 0, 0),
+        Status::On {
+            authenticator_app,
+            passkeys,
+            recovery_codes_left,
+        } => (true, authenticator_app, passkeys, recovery_codes_left),
+    };
+    let summary = if on {
+        let mut ways = Vec::new();
+        if authenticator_app {
+            ways.push("a code from your authenticator app".to_owned());
+        }
+        if passkeys > 0 {
+            ways.push(match passkeys {
+                1 => "your passkey".to_owned(),
+                _ => format!("one of your {passkeys} passkeys"),
+            });
+        }
+        format!(
+            "Signing in with your password asks for {} too. {recovery_codes_left} recovery codes \
+             left.",
+            ways.join(" or ")
+        )
+    } else {
+        "Ask for a code from an authenticator app or a passkey after your password: a stolen \
+         password alone no longer opens your account. A passkey also signs you in without one."
+            .to_owned()
+    };
     view! {
         <div class="card bg-base-100 shadow-sm">
             <div class="card-body">
@@ -54,25 +88,15 @@ pub fn TwoFactorCard(
                         {if on { "on" } else { "off" }}
                     </span>
                 </h2>
-                {if on {
-                    view! {
-                        <p class="text-sm text-base-content/80">
-                            "Signing in asks for a code from your authenticator app after your password. "
-                            {format!("{recovery_codes_left} recovery codes left.")}
-                        </p>
-                    }
-                    .into_any()
-                } else {
-                    view! {
-                        <p class="text-sm text-base-content/80">
-                            "Ask for a code from an authenticator app after your password: a stolen password alone no longer opens your account."
-                        </p>
-                    }
-                    .into_any()
-                }}
-                <a class="btn btn-outline self-start mt-2" href=paths::AccountTwoFactor.to_string()>
-                    {if on { "Manage two-factor sign-in" } else { "Set up two-factor sign-in" }}
-                </a>
+                <p class="text-sm text-base-content/80">{summary}</p>
+                <div class="mt-2 flex flex-wrap gap-2">
+                    <a class="btn btn-outline" href=paths::AccountTwoFactor.to_string()>
+                        {if authenticator_app { "Manage the authenticator app" } else { "Set up an authenticator app" }}
+                    </a>
+                    <a class="btn btn-outline" href=paths::AccountPasskeys.to_string()>
+                        {if passkeys > 0 { "Manage passkeys" } else { "Add a passkey" }}
+                    </a>
+                </div>
             </div>
         </div>
     }
@@ -95,7 +119,11 @@ pub fn SetupPage(
                 <h1 id="two-factor-title" class="card-title text-2xl">"Set up two-factor sign-in"</h1>
                 {required.then(|| view! {
                     <div role="status" class="alert alert-warning alert-soft" data-testid="two-factor-required">
-                        <span>"Administrators need two-factor sign-in: turn it on to open the admin area."</span>
+                        <span>
+                            "Administrators need two-factor sign-in: set up an authenticator app below, or "
+                            <a class="link" href=paths::AccountPasskeys.to_string()>"add a passkey"</a>
+                            ", to open the admin area."
+                        </span>
                     </div>
                 })}
                 <ol class="list-decimal space-y-4 pl-5">
@@ -132,6 +160,8 @@ pub fn ManagePage(
     recovery_codes_left: u64,
     /// How many a new set holds.
     recovery_codes: usize,
+    /// The user's passkeys, which keep two-factor on without the app.
+    passkeys: u64,
     codes_errors: FormErrors,
     disable_errors: FormErrors,
 ) -> impl IntoView {
@@ -140,7 +170,11 @@ pub fn ManagePage(
             <header>
                 <h1 id="two-factor-title" class="text-3xl font-bold tracking-tight">"Two-factor sign-in"</h1>
                 <p class="mt-2 text-base-content/80">
-                    "On: signing in asks for a code from your authenticator app after your password."
+                    {if passkeys > 0 {
+                        "On: signing in asks for a code from your authenticator app, or a passkey, after your password."
+                    } else {
+                        "On: signing in asks for a code from your authenticator app after your password."
+                    }}
                 </p>
             </header>
             <div class="card bg-base-100 shadow-sm">
@@ -164,8 +198,16 @@ pub fn ManagePage(
             </div>
             <div class="card bg-base-100 shadow-sm">
                 <div class="card-body">
-                    <h2 class="card-title">"Turn off two-factor sign-in"</h2>
-                    <p class="text-sm text-base-content/80">"Your password alone will open your account again."</p>
+                    <h2 class="card-title">
+                        {if passkeys > 0 { "Remove the authenticator app" } else { "Turn off two-factor sign-in" }}
+                    </h2>
+                    <p class="text-sm text-base-content/80">
+                        {if passkeys > 0 {
+                            "Your passkeys will still be asked for after your password."
+                        } else {
+                            "Your password alone will open your account again."
+                        }}
+                    </p>
                     <form method="post" action=paths::AccountTwoFactorDisable.to_string() class="flex flex-col gap-2">
                         <CsrfField token=csrf />
                         <FormAlert message=disable_errors.get("") />
@@ -191,7 +233,8 @@ pub fn RecoveryCodesPage(codes: Vec<String>) -> impl IntoView {
             <div class="card-body gap-4">
                 <h1 id="codes-title" class="card-title text-2xl">"Your recovery codes"</h1>
                 <p>
-                    "Each opens your account once if you lose your authenticator app. Keep them somewhere safe, "
+                    "Each opens your account once if you lose your authenticator app or your passkeys. Keep them "
+                    "somewhere safe, "
                     "apart from your password: "
                     <strong>"this page is the only time they are shown."</strong>
                 </p>

@@ -30,7 +30,7 @@ pub fn SignInForm(
                 </p>
             })}
             <Field name="email" label="Email" kind="email" value=email error=errors.get("email")
-                autocomplete="username" autofocus=true />
+                autocomplete="username webauthn" autofocus=true />
             <Field name="password" label="Password" kind="password" error=errors.get("password")
                 autocomplete="current-password" />
             <label class="label mt-2 gap-2">
