@@ -163,7 +163,8 @@ serve_for_checks() {
         USER_PASSWORD=$("$binary" user create "$USER_EMAIL" | sed -n 's/^password: //p')
     fi
     while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
-    SERVED_URL=http://127.0.0.1:$port
+    # By name, as visitors reach a site: passkeys are off on an IP address.
+    SERVED_URL=http://localhost:$port
     SERVED_LOG=$(mktemp)
     APP_SERVER__PORT=$port APP_SERVER__PUBLIC_URL=$SERVED_URL "$binary" serve >"$SERVED_LOG" 2>&1 &
     SERVED_PID=$!

@@ -149,6 +149,11 @@ pub struct AccountPasskeys;
 #[typed_path("/account/passkeys/challenge")]
 pub struct AccountPasskeyChallenge;
 
+/// New recovery codes for an account whose two-factor is passkeys only (POST).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/passkeys/recovery-codes")]
+pub struct AccountPasskeyRecoveryCodes;
+
 /// Removes one of the account's passkeys (POST).
 #[derive(Debug, Clone, Copy, TypedPath, serde::Deserialize)]
 #[typed_path("/account/passkeys/{id}/remove")]

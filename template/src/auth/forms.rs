@@ -167,7 +167,7 @@ fn a_passkey_name(value: &str, _: &AuthConfig) -> garde::Result {
     let value = value.trim();
     if value.is_empty() {
         return Err(garde::Error::new(
-            "Name it, so you can tell it from others: \"Phone\", \"Laptop\".",
+            "Name it, so you can tell it from your other passkeys.",
         ));
     }
     if value.chars().count() > super::passkeys::NAME_MAX_CHARS

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use sea_orm::{
     ActiveModelTrait as _, ActiveValue::Set, ColumnTrait as _, ConnectionTrait, DbErr,
     EntityTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
+    sea_query::Expr,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use time::{Duration, OffsetDateTime};
@@ -46,10 +47,11 @@ pub const CEREMONY_WITHIN: Duration = Duration::minutes(5);
 /// The longest name a passkey can have (the column's width).
 pub const NAME_MAX_CHARS: usize = 64;
 
-/// The relying party: checks what the devices sign. One for the app, built from `public_url`.
+/// The relying party: checks what the devices sign. One for the app, built from `public_url`;
+/// off when that names the site by an IP address, which passkeys cannot belong to.
 #[derive(Clone)]
 pub struct Passkeys {
-    webauthn: Arc<Webauthn>,
+    webauthn: Option<Arc<Webauthn>>,
 }
 
 impl std::fmt::Debug for Passkeys {
@@ -81,22 +83,34 @@ pub enum Added {
 }
 
 impl Passkeys {
-    /// The relying party of the site at `public_url`, shown to users as `app_name`. Fails when
-    /// the URL's host is not a domain name (`localhost` is one; an IP address is not).
+    /// The relying party of the site at `public_url`, shown to users as `app_name`. Off (with a
+    /// warning) when the URL's host is not a domain name: `localhost` is one, `127.0.0.1` is not.
     pub fn new(public_url: &str, app_name: &str) -> anyhow::Result<Self> {
         let origin = Url::parse(public_url)?;
         let Some(rp_id) = origin.domain().map(str::to_owned) else {
-            anyhow::bail!(
-                "server.public_url ({public_url}) must name the site by a domain name (localhost \
-                 in development): passkeys belong to it"
+            tracing::warn!(
+                public_url,
+                "passkeys are off: server.public_url names the site by an IP address, and \
+                 passkeys belong to a domain name (use localhost in development)"
             );
+            return Ok(Self { webauthn: None });
         };
         let webauthn = WebauthnBuilder::new(&rp_id, &origin)?
             .rp_name(app_name)
             .build()?;
         Ok(Self {
-            webauthn: Arc::new(webauthn),
+            webauthn: Some(Arc::new(webauthn)),
         })
+    }
+
+    /// Whether the site can use passkeys (see [`Self::new`]).
+    pub fn enabled(&self) -> bool {
+        self.webauthn.is_some()
+    }
+
+    /// The relying party, or a 404 for the requests that need it while passkeys are off.
+    fn relying_party(&self) -> Result<&Webauthn, AppError> {
+        self.webauthn.as_deref().ok_or(AppError::NotFound)
     }
 
     /// The challenge for a new passkey of `user`: the browser makes a discoverable credential,
@@ -114,7 +128,7 @@ impl Passkeys {
         };
         let exclude = existing.into_iter().map(|row| row.credential_id).collect();
         let (mut challenge, state) = self
-            .webauthn
+            .relying_party()?
             .start_passkey_registration(handle, email, email, Some(exclude))
             .map_err(anyhow::Error::from)?;
         // webauthn-rs leaves the choice to the device; signing in without an address needs the
@@ -142,10 +156,10 @@ impl Passkeys {
         let Ok(answer) = serde_json::from_str::<RegisterPublicKeyCredential>(answer) else {
             return Ok(Added::NotAccepted);
         };
-        let key = match self
-            .webauthn
-            .finish_passkey_registration(&answer, &adding.state)
-        {
+        let Ok(relying_party) = self.relying_party() else {
+            return Ok(Added::NotAccepted);
+        };
+        let key = match relying_party.finish_passkey_registration(&answer, &adding.state) {
             Ok(key) => key,
             Err(error) => {
                 tracing::info!(%error, "a new passkey was not accepted");
@@ -180,7 +194,7 @@ impl Passkeys {
         &self,
     ) -> Result<(RequestChallengeResponse, DiscoverableAuthentication), AppError> {
         let (mut challenge, state) = self
-            .webauthn
+            .relying_party()?
             .start_discoverable_authentication()
             .map_err(anyhow::Error::from)?;
         // The page chooses: a button asks at once, the email field's autofill waits.
@@ -195,11 +209,14 @@ impl Passkeys {
         answer: &str,
         state: DiscoverableAuthentication,
     ) -> Result<Option<i64>, AppError> {
-        let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(answer) else {
+        let (Ok(relying_party), Ok(answer)) = (
+            self.relying_party(),
+            serde_json::from_str::<PublicKeyCredential>(answer),
+        ) else {
             return Ok(None);
         };
         let Ok((handle, credential_id)) =
-            self.webauthn.identify_discoverable_authentication(&answer)
+            relying_party.identify_discoverable_authentication(&answer)
         else {
             return Ok(None);
         };
@@ -215,9 +232,7 @@ impl Passkeys {
             return Ok(None);
         }
         let mut key = stored_key(&row)?;
-        let checked = self
-            .webauthn
-            .finish_discoverable_authentication_v2(&answer, state, &key);
+        let checked = relying_party.finish_discoverable_authentication_v2(&answer, state, &key);
         let result = match checked {
             Ok(result) => result,
             Err(error) => {
@@ -246,7 +261,7 @@ impl Passkeys {
             return Ok(None);
         }
         let started = self
-            .webauthn
+            .relying_party()?
             .start_passkey_authentication(&keys)
             .map_err(anyhow::Error::from)?;
         Ok(Some(started))
@@ -260,10 +275,13 @@ impl Passkeys {
         answer: &str,
         state: &PasskeyAuthentication,
     ) -> Result<bool, AppError> {
-        let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(answer) else {
+        let (Ok(relying_party), Ok(answer)) = (
+            self.relying_party(),
+            serde_json::from_str::<PublicKeyCredential>(answer),
+        ) else {
             return Ok(false);
         };
-        let result = match self.webauthn.finish_passkey_authentication(&answer, state) {
+        let result = match relying_party.finish_passkey_authentication(&answer, state) {
             Ok(result) => result,
             Err(error) => {
                 tracing::info!(%error, "a passkey second step was not accepted");
@@ -357,13 +375,17 @@ pub async fn keep<T: Serialize>(session: &Session, key: &str, state: T) -> Resul
     Ok(())
 }
 
-/// Takes the ceremony kept under `key` out of the session: `None` when there is none, or when it
-/// started more than [`CEREMONY_WITHIN`] ago.
+/// Takes the ceremony kept under `key` out of the session: `None` when there is none, when it
+/// started more than [`CEREMONY_WITHIN`] ago, or when it no longer reads (kept by an earlier
+/// version of the app).
 pub async fn take<T: DeserializeOwned>(
     session: &Session,
     key: &str,
 ) -> Result<Option<T>, AppError> {
-    let Some(ceremony) = session.remove::<Ceremony<T>>(key).await? else {
+    let Some(kept) = session.remove_value(key).await? else {
+        return Ok(None);
+    };
+    let Ok(ceremony) = serde_json::from_value::<Ceremony<T>>(kept) else {
         return Ok(None);
     };
     let age = OffsetDateTime::now_utc().unix_timestamp() - ceremony.started;
@@ -376,19 +398,22 @@ fn stored_key(row: &passkey::Model) -> Result<Passkey, AppError> {
     Ok(serde_json::from_str(&row.credential).map_err(anyhow::Error::from)?)
 }
 
-/// Stores the passkey's new sign counter and when it was used.
+/// Stores the passkey's new sign counter and when it was used (nothing, if it was removed
+/// meanwhile).
 async fn record_use(
     db: &impl ConnectionTrait,
     row: &passkey::Model,
     key: &Passkey,
 ) -> Result<(), AppError> {
-    passkey::ActiveModel {
-        id: Set(row.id),
-        credential: Set(serde_json::to_string(key).map_err(anyhow::Error::from)?),
-        last_used_at: Set(Some(OffsetDateTime::now_utc())),
-        ..Default::default()
-    }
-    .update(db)
-    .await?;
+    let credential = serde_json::to_string(key).map_err(anyhow::Error::from)?;
+    PasskeyRows::update_many()
+        .col_expr(Column::Credential, Expr::value(credential))
+        .col_expr(
+            Column::LastUsedAt,
+            Expr::value(Some(OffsetDateTime::now_utc())),
+        )
+        .filter(Column::Id.eq(row.id))
+        .exec(db)
+        .await?;
     Ok(())
 }

@@ -228,12 +228,13 @@ pub(super) fn with_token(path: impl std::fmt::Display, token: &str) -> String {
 async fn sign_in_page(
     _: paths::SignIn,
     _: RequireGuest,
+    State(app): State<AppState>,
     Query(query): Query<NextQuery>,
     CsrfToken(csrf): CsrfToken,
     page: Page,
 ) -> Response {
     let next = safe_next(query.next.as_deref());
-    render_sign_in(page, csrf, SignInState::default(), next)
+    render_sign_in(page, &app, csrf, SignInState::default(), next)
 }
 
 /// What the sign-in page shows besides its forms: what was typed, and what went wrong.
@@ -249,6 +250,7 @@ pub(super) struct SignInState {
 
 pub(super) fn render_sign_in(
     page: Page,
+    app: &AppState,
     csrf: String,
     state: SignInState,
     next: Option<String>,
@@ -266,12 +268,15 @@ pub(super) fn render_sign_in(
         errors.status()
     };
     let (link_csrf, passkey_csrf, passkey_next) = (csrf.clone(), csrf.clone(), next.clone());
+    let passkeys = app.passkeys.enabled();
     let form = view! { <SignInFormView csrf email remember next errors unverified /> }.into_any();
     page.render_form("Sign in", status, form, |form| {
         view! {
             <AuthCard title="Sign in">
                 {form}
-                <PasskeySignInForm csrf=passkey_csrf next=passkey_next error=passkey_error />
+                {passkeys.then(|| view! {
+                    <PasskeySignInForm csrf=passkey_csrf next=passkey_next error=passkey_error />
+                })}
                 <div class="divider my-0 text-sm">"or"</div>
                 <SignInLinkForm csrf=link_csrf email=String::new() errors=FormErrors::default() />
                 <SignInLinks />
@@ -300,7 +305,7 @@ async fn sign_in(
     };
     if let Err(report) = form.validate_with(&app.config.auth) {
         state.errors = FormErrors::from_report(&report);
-        return Ok(render_sign_in(page, csrf, state, next));
+        return Ok(render_sign_in(page, &app, csrf, state, next));
     }
     app.rate_limits.check(Action::SignIn, ip, &form.email)?;
     let user = user::find_by_email(&app.db, &form.email).await?;
@@ -311,7 +316,7 @@ async fn sign_in(
         Some(user) if password_ok => user,
         _ => {
             state.errors = FormErrors::one("", "This email and password do not match an account.");
-            return Ok(render_sign_in(page, csrf, state, next));
+            return Ok(render_sign_in(page, &app, csrf, state, next));
         }
     };
     if user.is_disabled() {
@@ -319,7 +324,7 @@ async fn sign_in(
             "",
             "This account is disabled. Contact the site's owner to have it enabled again.",
         );
-        return Ok(render_sign_in(page, csrf, state, next));
+        return Ok(render_sign_in(page, &app, csrf, state, next));
     }
     if !user.is_verified() {
         state.errors = FormErrors::one(
@@ -327,7 +332,7 @@ async fn sign_in(
             "Confirm your email address first: open the link we sent you.",
         );
         state.unverified = true;
-        return Ok(render_sign_in(page, csrf, state, next));
+        return Ok(render_sign_in(page, &app, csrf, state, next));
     }
     let welcome = "You are signed in.";
     first_step_passed(

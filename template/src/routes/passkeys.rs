@@ -34,7 +34,7 @@ use crate::{
         guards::{RequireGuest, RequireUser},
         passkeys::{self, Added, Adding},
         session::{self as auth_session, CurrentUser},
-        two_factor,
+        two_factor::{self, Status},
     },
     client_ip::ClientIp,
     csrf::CsrfToken,
@@ -62,6 +62,7 @@ pub fn routes() -> Routes<AppState> {
         .post(add_challenge)
         .post(add)
         .post(remove)
+        .post(regenerate_recovery_codes)
         .post(sign_in_challenge)
         .post(sign_in)
         .post(second_step_challenge)
@@ -85,6 +86,7 @@ enum Refused {
     Nothing,
     Add { name: String, errors: FormErrors },
     Remove { id: i64, errors: FormErrors },
+    RecoveryCodes { errors: FormErrors },
 }
 
 async fn render_list(
@@ -95,24 +97,41 @@ async fn render_list(
     refused: Refused,
 ) -> Result<Response, AppError> {
     let passkeys = passkeys::list(&app.db, user.id).await?;
+    let enabled = app.passkeys.enabled();
     let required = user.is_admin
         && app.config.auth.admins_need_two_factor
         && !two_factor::is_on(&app.db, user.id).await?;
+    let mut codes_errors = FormErrors::default();
     let (name, add_errors, remove_errors) = match refused {
         Refused::Nothing => (String::new(), FormErrors::default(), None),
         Refused::Add { name, errors } => (name, errors, None),
         Refused::Remove { id, errors } => {
             (String::new(), FormErrors::default(), Some((id, errors)))
         }
+        Refused::RecoveryCodes { errors } => {
+            codes_errors = errors;
+            (String::new(), FormErrors::default(), None)
+        }
     };
-    let status = if add_errors.is_empty() && remove_errors.is_none() {
+    // Without an authenticator app, whose page makes them, recovery codes are made here.
+    let recovery_codes_left = match two_factor::status(&app.db, user.id).await? {
+        Status::On {
+            authenticator_app: false,
+            recovery_codes_left,
+            ..
+        } => Some(recovery_codes_left),
+        _ => None,
+    };
+    let status = if add_errors.is_empty() && remove_errors.is_none() && codes_errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let mut response = page.render(
         "Passkeys",
-        view! { <PasskeysPage csrf passkeys name add_errors remove_errors required /> },
+        view! {
+            <PasskeysPage csrf passkeys enabled name add_errors remove_errors recovery_codes_left codes_errors required />
+        },
     );
     *response.status_mut() = status;
     Ok(response)
@@ -258,6 +277,43 @@ async fn remove(
     Ok(htmx::redirect(page.hx(), paths::AccountPasskeys))
 }
 
+/// New recovery codes, for an account whose two-factor sign-in is passkeys only (with an
+/// authenticator app, its page makes them, with a code). The session passed both steps to get
+/// here; the password is asked again.
+async fn regenerate_recovery_codes(
+    _: paths::AccountPasskeyRecoveryCodes,
+    RequireUser(user): RequireUser,
+    ClientIp(ip): ClientIp,
+    State(app): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    page: Page,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    if two_factor::has_authenticator_app(&app.db, user.id).await?
+        || !passkeys::any(&app.db, user.id).await?
+    {
+        return Ok(htmx::redirect(page.hx(), paths::AccountTwoFactor));
+    }
+    let errors = match form.validate_with(&app.config.auth) {
+        Err(report) => Some(FormErrors::from_report(&report)),
+        Ok(()) => wrong_password(&app, ip, &user, &form.current_password)
+            .await?
+            .then(|| FormErrors::one("current_password", "This password is not right.")),
+    };
+    if let Some(errors) = errors {
+        return render_list(page, &app, &user, csrf, Refused::RecoveryCodes { errors }).await;
+    }
+    let codes =
+        two_factor::regenerate_recovery_codes(&app.db, &app.config.secret_key, user.id).await?;
+    notify(
+        &app,
+        &user,
+        "New recovery codes were made for your account; the old ones no longer work.",
+    )
+    .await;
+    Ok(super::two_factor::render_recovery_codes(page, codes))
+}
+
 /// Counts a password check as the account page's are, then makes it: true when wrong.
 async fn wrong_password(
     app: &AppState,
@@ -307,7 +363,7 @@ async fn sign_in(
             passkey_error: Some(message.to_owned()),
             ..SignInState::default()
         };
-        super::auth::render_sign_in(page, csrf.clone(), state, next.clone())
+        super::auth::render_sign_in(page, &app, csrf.clone(), state, next.clone())
     };
     let Some(state) = passkeys::take::<DiscoverableAuthentication>(&session, SIGNING_IN).await?
     else {

@@ -90,7 +90,7 @@ pub(super) async fn render_second_step(
     errors: SecondStepErrors,
 ) -> Result<Response, AppError> {
     let authenticator_app = two_factor::has_authenticator_app(&app.db, user_id).await?;
-    let passkey = passkeys::any(&app.db, user_id).await?;
+    let passkey = app.passkeys.enabled() && passkeys::any(&app.db, user_id).await?;
     let status = if errors.code.is_empty() && errors.passkey.is_none() {
         StatusCode::OK
     } else {
@@ -345,6 +345,7 @@ async fn enable(
     if let Some(errors) = wrong {
         return render_setup(page, &app, &user, &session, csrf, errors).await;
     }
+    let had_passkeys = passkeys::any(&app.db, user.id).await?;
     let enabled = two_factor::enable(
         &app.db,
         &app.config.secret_key,
@@ -367,12 +368,13 @@ async fn enable(
     session.remove_value(SETUP_SECRET).await?;
     // Whoever else is signed in as this user, from wherever, is signed out.
     auth_session::revoke_all(&app.db, &app.sessions, user.id, Some(&session)).await?;
-    notify(
-        &app,
-        &user,
-        "Two-factor sign-in was turned on for your account. Every other device was signed out.",
-    )
-    .await;
+    let what = if had_passkeys {
+        "An authenticator app was added to your account's two-factor sign-in, with new recovery \
+         codes (the old ones no longer work). Every other device was signed out."
+    } else {
+        "Two-factor sign-in was turned on for your account. Every other device was signed out."
+    };
+    notify(&app, &user, what).await;
     Ok(render_recovery_codes(page, codes))
 }
 

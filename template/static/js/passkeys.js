@@ -56,15 +56,30 @@
     }
   };
 
-  const challenge = async (form) => {
+  // The challenge (JSON), or why there is none: "refused" (the form's fields are wrong: the
+  // server shows why when the form is sent), "busy" (too many tries), "failed".
+  const challenge = async (form, signal) => {
     const response = await fetch(form.dataset.passkeyChallenge, {
       method: "POST",
       credentials: "same-origin",
       headers: { ...csrfHeaders(), Accept: "application/json" },
       body: new URLSearchParams(new FormData(form)),
+      signal,
     });
     const json = (response.headers.get("content-type") || "").includes("application/json");
-    return response.ok && json ? response.json() : null;
+    if (response.ok && json) {
+      return { options: await response.json() };
+    }
+    if (response.status === 422) {
+      return { refused: true };
+    }
+    return { problem: response.status === 429 ? "busy" : "failed" };
+  };
+
+  const PROBLEMS = {
+    busy: "Too many tries from your network: wait a minute, then try again.",
+    failed: "The site could not start a passkey request. Reload the page and try again.",
+    expired: "This sign-in has expired: start again from the sign-in page.",
   };
 
   // Fills in the answer and sends the form, past the listener below.
@@ -91,18 +106,23 @@
     stopWaiting();
     say(form, "");
     const kind = form.dataset.passkey;
-    let options;
+    let answer;
     try {
-      options = await challenge(form);
+      answer = await challenge(form);
     } catch {
       say(form, "The site could not be reached. Try again.");
       return;
     }
-    if (!options) {
-      // Refused (a wrong password, a missing name…): the server shows why.
+    if (answer.refused && kind === "add") {
+      // A wrong password, a missing name…: the form, sent as it is, comes back saying so.
       send(form, null);
       return;
     }
+    if (!answer.options) {
+      say(form, answer.refused ? PROBLEMS.expired : PROBLEMS[answer.problem]);
+      return;
+    }
+    const options = answer.options;
     try {
       const credential =
         kind === "add"
@@ -115,6 +135,7 @@
       send(form, credential);
     } catch (error) {
       say(form, explain(error));
+      offerInEmailField(); // The button's request ended: the field may offer passkeys again.
     }
   };
 
@@ -139,35 +160,47 @@
     true,
   );
 
-  // Conditional UI: the email field of the sign-in page lists the site's passkeys.
+  // Conditional UI: the email field of the sign-in page lists the site's passkeys. One request
+  // at a time (htmx:load fires for each element a swap brings), renewed before the server's
+  // challenge expires (five minutes).
+  const RENEW_AFTER_MS = 4 * 60 * 1000;
   const offerInEmailField = async () => {
     const form = document.querySelector("form[data-passkey=sign-in]");
     const field = document.querySelector("input[autocomplete~=webauthn]");
     if (!supported || !form || !field || waiting) {
       return;
     }
-    if (!(await PublicKeyCredential.isConditionalMediationAvailable?.())) {
-      return;
-    }
     const controller = new AbortController();
-    waiting = controller;
+    waiting = controller; // Before any await: the next htmx:load finds it taken.
+    const renew = setTimeout(() => {
+      if (waiting === controller) {
+        stopWaiting();
+        offerInEmailField();
+      }
+    }, RENEW_AFTER_MS);
     try {
-      const options = await challenge(form);
-      if (!options || controller.signal.aborted) {
+      if (!(await PublicKeyCredential.isConditionalMediationAvailable?.())) {
+        return;
+      }
+      const answer = await challenge(form, controller.signal);
+      if (!answer.options || controller.signal.aborted) {
         return;
       }
       const credential = await navigator.credentials.get({
-        publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey),
+        publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(answer.options.publicKey),
         mediation: "conditional",
         signal: controller.signal,
       });
-      waiting = null;
+      if (waiting === controller) {
+        waiting = null;
+      }
       send(form, credential);
     } catch (error) {
       if (!controller.signal.aborted) {
         say(form, explain(error));
       }
     } finally {
+      clearTimeout(renew);
       if (waiting === controller) {
         waiting = null;
       }

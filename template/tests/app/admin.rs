@@ -5,7 +5,10 @@
 use std::time::Duration;
 
 use axum::http::{StatusCode, header};
-use sea_orm::{EntityTrait as _, PaginatorTrait as _};
+use sea_orm::{
+    ActiveModelTrait as _, ActiveValue::Set, ColumnTrait as _, EntityTrait as _,
+    PaginatorTrait as _, QueryFilter as _,
+};
 use secrecy::SecretString;
 
 use crate::{
@@ -590,10 +593,25 @@ async fn an_admin_resets_two_factor_for_someone_who_lost_their_app_and_codes() {
         action: "reset-two-factor".to_owned(),
     };
 
-    // The row's page says it is on.
+    // A passkey too, which the reset removes with the app.
+    crate::app::models::passkey::ActiveModel {
+        user_id: Set(ann.id),
+        credential_id: Set(b"ann's phone".to_vec()),
+        user_handle: Set(vec![7; 16]),
+        name: Set("Phone".to_owned()),
+        credential: Set("{}".to_owned()),
+        created_at: Set(time::OffsetDateTime::now_utc()),
+        last_used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(app.db())
+    .await
+    .expect("stored a passkey");
+
+    // The row's page says it is on, and with what.
     let row_page = app.get(user_row(ann.id)).await.text();
     assert!(
-        row_page.contains("On (authenticator app), with 10 recovery codes left"),
+        row_page.contains("On (authenticator app and 1 passkey), with 10 recovery codes left"),
         "{row_page}"
     );
 
@@ -603,7 +621,13 @@ async fn an_admin_resets_two_factor_for_someone_who_lost_their_app_and_codes() {
     let shown = html(&app.get(location(&done)).await);
     assert!(text_of(&shown, ".alert-success").contains("two-factor sign-in off"));
     let row_page = text_of(&shown, "main");
-    assert!(row_page.contains("Two-factor sign-in") && !row_page.contains("On, with"));
+    assert!(row_page.contains("Two-factor sign-inOff"), "{row_page}");
+    let passkeys_left = crate::app::models::passkey::Entity::find()
+        .filter(crate::app::models::passkey::Column::UserId.eq(ann.id))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(passkeys_left, 0);
     assert!(!is_signed_in(&ann_browser).await);
     // The notice of turning it on, and this one (in either order without the task queue).
     app.wait_for_mail("ann@example.com", 2).await;

@@ -341,3 +341,73 @@ async fn the_passkeys_page_and_its_forms_need_a_signed_in_user() {
         assert_eq!(answer.status_code(), StatusCode::SEE_OTHER, "{action}");
     }
 }
+
+#[tokio::test]
+async fn passkeys_are_off_when_the_site_is_named_by_an_ip_address() {
+    let app = TestApp::spawn_with(|config| {
+        config.server.public_url = "http://127.0.0.1:8000".to_owned();
+    })
+    .await;
+    let sign_in = html(&app.get(paths::SignIn).await);
+    assert!(select(&sign_in, "form[data-passkey]").is_empty());
+    let token = app.form_token(paths::SignIn).await;
+    app.post_with_token(paths::SignInPasskeyChallenge, &token, &[])
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+
+    signed_in(&app, "ip@example.com").await;
+    let page = app.get(paths::AccountPasskeys).await;
+    page.assert_status_ok();
+    assert!(page.text().contains("Passkeys are off on this site"));
+    let token = app.form_token(paths::AccountPasskeys).await;
+    app.post_with_token(
+        paths::AccountPasskeyChallenge,
+        &token,
+        &[("name", "Phone"), ("current_password", PASSWORD)],
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn with_passkeys_alone_new_recovery_codes_are_made_on_the_passkeys_page() {
+    let app = TestApp::spawn().await;
+    let user = signed_in(&app, "codes@example.com").await;
+    stored_passkey(&app, user.id, "Phone").await;
+    let old =
+        two_factor::regenerate_recovery_codes(app.db(), &app.state.config.secret_key, user.id)
+            .await
+            .expect("made recovery codes");
+    let page = html(&app.get(paths::AccountPasskeys).await);
+    assert_eq!(
+        select(&page, "[data-testid=recovery-codes-left]").len(),
+        1,
+        "no recovery codes card without an authenticator app"
+    );
+
+    let token = app.form_token(paths::AccountPasskeys).await;
+    app.post_with_token(
+        paths::AccountPasskeyRecoveryCodes,
+        &token,
+        &[("current_password", "wrong password")],
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let shown = app
+        .post_with_token(
+            paths::AccountPasskeyRecoveryCodes,
+            &token,
+            &[("current_password", PASSWORD)],
+        )
+        .await;
+    shown.assert_status_ok();
+    let new: Vec<String> = select(&html(&shown), "[data-testid=recovery-codes] li")
+        .iter()
+        .map(|code| code.text().collect())
+        .collect();
+    assert_eq!(new.len(), 10);
+    assert!(new.iter().all(|code| !old.contains(code)));
+    assert_eq!(recovery_codes_of(&app, user.id).await, 10);
+    let notice = app.wait_for_mail("codes@example.com", 1).await;
+    assert!(notice.text().contains("New recovery codes were made"));
+}

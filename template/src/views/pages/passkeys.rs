@@ -58,14 +58,20 @@ pub fn PasskeySecondStepForm(csrf: String, error: Option<String>) -> impl IntoVi
 pub fn PasskeysPage(
     csrf: String,
     passkeys: Vec<passkey::Model>,
+    /// Whether the site can use passkeys: not when `public_url` names it by an IP address.
+    enabled: bool,
     /// The name typed into the add form, kept when it comes back with errors.
     name: String,
     add_errors: FormErrors,
     /// The passkey whose removal came back with errors, and those errors.
     remove_errors: Option<(i64, FormErrors)>,
+    /// Recovery codes left, when two-factor is on through passkeys alone (new ones are made here).
+    recovery_codes_left: Option<u64>,
+    codes_errors: FormErrors,
     /// Whether an administrator must have two-factor sign-in on, and this user has not.
     required: bool,
 ) -> impl IntoView {
+    let codes_csrf = csrf.clone();
     let empty = passkeys.is_empty();
     let rows = passkeys
         .into_iter()
@@ -96,10 +102,15 @@ pub fn PasskeysPage(
             } else {
                 view! { <ul class="flex flex-col gap-3" data-testid="passkeys">{rows}</ul> }.into_any()
             }}
-            <div class="card bg-base-100 shadow-sm">
+            {(!enabled).then(|| view! {
+                <div role="status" class="alert alert-info alert-soft">
+                    <span>"Passkeys are off on this site: its address (server.public_url) is an IP address, and passkeys belong to a domain name."</span>
+                </div>
+            })}
+            <div class="card bg-base-100 shadow-sm" hidden=!enabled>
                 <div class="card-body">
                     <h2 class="card-title">"Add a passkey"</h2>
-                    <form method="post" action=paths::AccountPasskeys.to_string() class="flex flex-col gap-2"
+                    <form method="post" action=paths::AccountPasskeys.to_string() class="flex flex-col gap-2" novalidate
                         data-passkey="add" data-passkey-challenge=paths::AccountPasskeyChallenge.to_string()>
                         <CsrfField token=csrf.clone() />
                         <input type="hidden" name="credential" value="" />
@@ -114,6 +125,24 @@ pub fn PasskeysPage(
                     </form>
                 </div>
             </div>
+            {recovery_codes_left.map(|left| view! {
+                <div class="card bg-base-100 shadow-sm">
+                    <div class="card-body">
+                        <h2 class="card-title">"Recovery codes"</h2>
+                        <p class="text-sm text-base-content/80" data-testid="recovery-codes-left">
+                            {format!("{left} left, for when your passkeys are out of reach. New ones replace them all.")}
+                        </p>
+                        <form method="post" action=paths::AccountPasskeyRecoveryCodes.to_string() class="flex flex-col gap-2" novalidate>
+                            <CsrfField token=codes_csrf />
+                            <FormAlert message=codes_errors.get("") />
+                            <Field name="current_password" label="Current password" kind="password"
+                                id="codes-current_password" error=codes_errors.get("current_password")
+                                autocomplete="current-password" required=true />
+                            <button type="submit" class="btn btn-outline mt-4 self-start">"Make new recovery codes"</button>
+                        </form>
+                    </div>
+                </div>
+            })}
             <a class="link text-sm" href=paths::Account.to_string()>"Back to your account"</a>
         </section>
     }
@@ -136,7 +165,7 @@ fn PasskeyRow(csrf: String, key: passkey::Model, errors: FormErrors) -> impl Int
                 </p>
                 <details open=failed>
                     <summary class="link text-sm">"Remove"</summary>
-                    <form method="post" action=paths::AccountPasskeyRemove { id: key.id }.to_string() class="mt-2 flex flex-col gap-2">
+                    <form method="post" action=paths::AccountPasskeyRemove { id: key.id }.to_string() class="mt-2 flex flex-col gap-2" novalidate>
                         <CsrfField token=csrf />
                         <FormAlert message=errors.get("") />
                         <div class="fieldset">
