@@ -25,7 +25,9 @@ use webauthn_rs::prelude::{DiscoverableAuthentication, PasskeyAuthentication};
 use super::{
     Routes,
     auth::SignInState,
-    two_factor::{SecondStepErrors, notify, render_second_step},
+    two_factor::{
+        SecondStepErrors, notify, render_second_step, second_step_expired, second_step_passed,
+    },
 };
 use crate::{
     app::AppState,
@@ -241,12 +243,7 @@ async fn remove(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     let id = path.id;
-    let errors = match form.validate_with(&app.config.auth) {
-        Err(report) => Some(FormErrors::from_report(&report)),
-        Ok(()) => wrong_password(&app, ip, &user, &form.current_password)
-            .await?
-            .then(|| FormErrors::one("current_password", "This password is not right.")),
-    };
+    let errors = password_errors(&app, ip, &user, &form).await?;
     if let Some(errors) = errors {
         let refused = Refused::Remove { id, errors };
         return render_list(page, &app, &user, csrf, refused).await;
@@ -294,12 +291,7 @@ async fn regenerate_recovery_codes(
     {
         return Ok(htmx::redirect(page.hx(), paths::AccountTwoFactor));
     }
-    let errors = match form.validate_with(&app.config.auth) {
-        Err(report) => Some(FormErrors::from_report(&report)),
-        Ok(()) => wrong_password(&app, ip, &user, &form.current_password)
-            .await?
-            .then(|| FormErrors::one("current_password", "This password is not right.")),
-    };
+    let errors = password_errors(&app, ip, &user, &form).await?;
     if let Some(errors) = errors {
         return render_list(page, &app, &user, csrf, Refused::RecoveryCodes { errors }).await;
     }
@@ -312,6 +304,20 @@ async fn regenerate_recovery_codes(
     )
     .await;
     Ok(super::two_factor::render_recovery_codes(page, codes))
+}
+
+/// What is wrong with a form that only asks for the password, if anything.
+async fn password_errors(
+    app: &AppState,
+    ip: IpAddr,
+    user: &user::Model,
+    form: &PasswordForm,
+) -> Result<Option<FormErrors>, AppError> {
+    if let Err(report) = form.validate_with(&app.config.auth) {
+        return Ok(Some(FormErrors::from_report(&report)));
+    }
+    let wrong = wrong_password(app, ip, user, &form.current_password).await?;
+    Ok(wrong.then(|| FormErrors::one("current_password", "This password is not right.")))
 }
 
 /// Counts a password check as the account page's are, then makes it: true when wrong.
@@ -430,13 +436,9 @@ async fn second_step(
     Form(form): Form<PasskeyAnswerForm>,
 ) -> Result<Response, AppError> {
     let Some(pending) = auth_session::pending_second_step(&session, &app.db).await? else {
-        messages.info(format!(
-            "Sign in again: the second step waits {} minutes at most.",
-            auth_session::SECOND_STEP_WITHIN.whole_minutes()
-        ));
-        return Ok(htmx::redirect(page.hx(), paths::SignIn));
+        return Ok(second_step_expired(messages, &page));
     };
-    let user = pending.user;
+    let user = &pending.user;
     let state = passkeys::take::<PasskeyAuthentication>(&session, SECOND_STEP).await?;
     let passed = match state {
         Some(state) => {
@@ -453,13 +455,5 @@ async fn second_step(
         };
         return render_second_step(page, &app, user.id, csrf, errors).await;
     }
-    let remember = pending
-        .remember
-        .then(|| Duration::days(app.config.auth.remember_days));
-    auth_session::sign_in(&session, &app.db, &user, remember).await?;
-    messages.success("You are signed in.");
-    Ok(htmx::redirect(
-        page.hx(),
-        pending.next.unwrap_or_else(|| paths::Home.to_string()),
-    ))
+    second_step_passed(&app, &session, messages, &page, pending).await
 }

@@ -23,7 +23,7 @@ use crate::{
         forms::{EnableTwoFactorForm, PasswordAndCodeForm, SecondStepForm},
         guards::{RequireGuest, RequireUser},
         passkeys,
-        session::{self as auth_session, CurrentUser},
+        session::{self as auth_session, CurrentUser, PendingSignIn},
         two_factor::{self, Checked, Enabled, RECOVERY_CODES, Status},
     },
     client_ip::ClientIp,
@@ -136,11 +136,7 @@ async fn second_step(
     Form(form): Form<SecondStepForm>,
 ) -> Result<Response, AppError> {
     let Some(pending) = auth_session::pending_second_step(&session, &app.db).await? else {
-        messages.info(format!(
-            "Sign in again: the second step waits {} minutes at most.",
-            auth_session::SECOND_STEP_WITHIN.whole_minutes()
-        ));
-        return Ok(htmx::redirect(page.hx(), paths::SignIn));
+        return Ok(second_step_expired(messages, &page));
     };
     if let Err(report) = form.validate_with(&app.config.auth) {
         let errors = SecondStepErrors {
@@ -149,7 +145,7 @@ async fn second_step(
         };
         return render_second_step(page, &app, pending.user.id, csrf, errors).await;
     }
-    let user = pending.user;
+    let user = &pending.user;
     app.rate_limits.check(Action::TwoFactor, ip, &user.email)?;
     let checked = two_factor::check(&app.db, &app.config.secret_key, user.id, &form.code).await?;
     if checked == Checked::Refused {
@@ -159,14 +155,10 @@ async fn second_step(
         };
         return render_second_step(page, &app, user.id, csrf, errors).await;
     }
-    let remember = pending
-        .remember
-        .then(|| Duration::days(app.config.auth.remember_days));
-    auth_session::sign_in(&session, &app.db, &user, remember).await?;
     if let Checked::RecoveryCode { left } = checked {
         notify(
             &app,
-            &user,
+            user,
             format!("A recovery code was used to sign in to your account; {left} are left."),
         )
         .await;
@@ -175,6 +167,31 @@ async fn second_step(
              if you lost your authenticator app."
         ));
     }
+    second_step_passed(&app, &session, messages, &page, pending).await
+}
+
+/// The answer to a second step no longer pending (never started, or started too long ago).
+pub(super) fn second_step_expired(messages: Messages, page: &Page) -> Response {
+    messages.info(format!(
+        "Sign in again: the second step waits {} minutes at most.",
+        auth_session::SECOND_STEP_WITHIN.whole_minutes()
+    ));
+    htmx::redirect(page.hx(), paths::SignIn)
+}
+
+/// The second step passed (a code, a recovery code or a passkey): signed in, remembered if
+/// "remember me" was ticked with the password, and on to where the visitor was going.
+pub(super) async fn second_step_passed(
+    app: &AppState,
+    session: &Session,
+    messages: Messages,
+    page: &Page,
+    pending: PendingSignIn,
+) -> Result<Response, AppError> {
+    let remember = pending
+        .remember
+        .then(|| Duration::days(app.config.auth.remember_days));
+    auth_session::sign_in(session, &app.db, &pending.user, remember).await?;
     messages.success("You are signed in.");
     Ok(htmx::redirect(
         page.hx(),

@@ -81,7 +81,7 @@ pub struct LiveApp {
 impl LiveApp {
     pub async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-        // By name: passkeys belong to a domain (localhost is one), never to an IP address.
+        // By name, as people reach a site: some browser features (WebAuthn) refuse an IP address.
         let port = listener.local_addr().expect("an address").port();
         let url = format!("http://localhost:{port}");
         let outbox = tempfile::tempdir().expect("a temporary folder");
