@@ -352,6 +352,35 @@ if (accounts) {
   await visit(user, "/account/passkeys", { name: "user-passkeys" });
   await checkRefusedForm(user, "/account/passkeys", "/account/passkeys", { name: "", current_password: "" }, "user-passkeys-422");
 
+  // A passkey made by Chromium's virtual authenticator (DevTools protocol), as a phone's would
+  // be: the list holding it, the second step offering it; then removed for the checks below.
+  const cdp = await user.context.newCDPSession(user.page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  await user.page.goto(`${base}/account/passkeys`);
+  await user.page.fill("form[data-passkey=add] input[name=name]", "Work laptop");
+  await user.page.fill("form[data-passkey=add] input[name=current_password]", env("USER_PASSWORD"));
+  await user.page.click("form[data-passkey=add] button");
+  await user.page.waitForSelector("[data-testid=recovery-codes]");
+  await visit(user, "/account/passkeys", { name: "user-passkeys-listed" });
+  const withPasskey = await visitor("second-step-passkey");
+  await signIn(withPasskey, env("USER_EMAIL"), env("USER_PASSWORD"));
+  await visit(withPasskey, "/login/two-factor", { name: "second-step-passkey" });
+  const listed = await (await user.context.request.get(`${base}/account/passkeys`)).text();
+  const passkeyId = listed.match(/action="\/account\/passkeys\/(\d+)\/remove"/)[1];
+  const removed = await post(user, "/account/passkeys", `/account/passkeys/${passkeyId}/remove`, { current_password: env("USER_PASSWORD") });
+  if (removed.status() !== 303) fail(`user /account/passkeys/{id}/remove: status ${removed.status()}, expected 303`);
+  await cdp.send("WebAuthn.disable");
+
   if (has("/admin")) {
     const admin = await visitor("admin");
     await signIn(admin, env("ADMIN_EMAIL"), env("ADMIN_PASSWORD"));

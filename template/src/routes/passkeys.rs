@@ -390,6 +390,10 @@ async fn sign_in(
             "This account is disabled. Contact the site's owner to have it enabled again.";
         return Ok(refused(page, disabled));
     }
+    // Only signed-in users, whose address is confirmed, add passkeys; kept as a rule anyway.
+    if !user.is_verified() {
+        return Ok(refused(page, NOT_ACCEPTED));
+    }
     let remember = (form.remember.as_deref() == Some("on"))
         .then(|| Duration::days(app.config.auth.remember_days));
     auth_session::sign_in(&session, &app.db, &user, remember).await?;
