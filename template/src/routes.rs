@@ -41,9 +41,6 @@ pub mod files;
 {% endif -%}
 pub mod health;
 pub mod pages;
-{% if auth -%}
-pub mod passkeys;
-{% endif -%}
 {% if admin and tasks -%}
 pub mod task_monitor;
 {% endif -%}
@@ -53,6 +50,7 @@ pub mod sign_in_link;
 mod table;
 {% if auth -%}
 pub mod two_factor;
+pub mod passkeys;
 {% endif -%}
 
 use std::sync::Arc;

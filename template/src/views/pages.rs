@@ -16,12 +16,10 @@ pub mod error;
 pub mod files;
 {% endif -%}
 pub mod home;
-{% if auth -%}
-pub mod passkeys;
-{% endif -%}
 {% if admin and tasks -%}
 pub mod task_monitor;
 {% endif -%}
 {% if auth -%}
 pub mod two_factor;
+pub mod passkeys;
 {% endif -%}

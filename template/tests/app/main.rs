@@ -40,10 +40,6 @@ mod mail;
 mod migrations;
 mod page_cache;
 mod pages;
-{%- if auth %}
-mod passkeys;
-mod passkeys_browser;
-{%- endif %}
 mod rate_limits;
 mod security;
 mod server;
@@ -60,6 +56,8 @@ mod tasks_worker;
 {%- endif %}
 {%- if auth %}
 mod two_factor;
+mod passkeys;
+mod passkeys_browser;
 {%- endif %}
 {%- if uploads %}
 mod uploads;
