@@ -14,7 +14,7 @@
 //!   row id or the address), which must match the credential's owner.
 //! - **User verification is required** (a PIN, a fingerprint, a face): a passkey is something the
 //!   user has and something they know or are, so signing in with one passes both steps.
-//! - A passkey counts as two-factor sign-in being on (`crate::auth::two_factor::is_on`): with
+//! - A passkey counts as two-factor sign-in being on (the two-factor module asks [`any`]): with
 //!   one, a password alone no longer signs in. The first passkey of an account without
 //!   two-factor brings recovery codes, and removing the last factor removes them.
 
@@ -71,11 +71,8 @@ pub struct Adding {
 /// What came of a new passkey's answer.
 #[derive(Debug)]
 pub enum Added {
-    /// Stored; `first_factor` when it turned two-factor sign-in on (recovery codes are due).
-    Added {
-        passkey: passkey::Model,
-        first_factor: bool,
-    },
+    /// Stored.
+    Added(passkey::Model),
     /// The answer did not match the challenge, or was not one.
     NotAccepted,
     /// This device's passkey is already on an account.
@@ -166,7 +163,6 @@ impl Passkeys {
                 return Ok(Added::NotAccepted);
             }
         };
-        let first_factor = !super::two_factor::is_on(db, user_id).await?;
         let inserted = passkey::ActiveModel {
             user_id: Set(user_id),
             credential_id: Set(key.cred_id().clone()),
@@ -180,10 +176,7 @@ impl Passkeys {
         .insert(db)
         .await;
         match inserted {
-            Ok(passkey) => Ok(Added::Added {
-                passkey,
-                first_factor,
-            }),
+            Ok(passkey) => Ok(Added::Added(passkey)),
             Err(error) if db::is_unique_violation(&error) => Ok(Added::AlreadyRegistered),
             Err(error) => Err(error.into()),
         }

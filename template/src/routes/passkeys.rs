@@ -196,12 +196,14 @@ async fn add(
         };
         return render_list(page, &app, &user, csrf, refuse(errors)).await;
     };
+    // The first factor of an account turns two-factor on: recovery codes are due.
+    let first_factor = !two_factor::is_on(&app.db, user.id).await?;
     let added = app
         .passkeys
         .finish_adding(&app.db, user.id, &name, &form.credential, adding)
         .await?;
-    let first_factor = match added {
-        Added::Added { first_factor, .. } => first_factor,
+    match added {
+        Added::Added(_) => {}
         Added::NotAccepted => {
             let errors = FormErrors::one("", NOT_ACCEPTED);
             return render_list(page, &app, &user, csrf, refuse(errors)).await;
@@ -210,7 +212,7 @@ async fn add(
             let errors = FormErrors::one("", "This passkey is already in use.");
             return render_list(page, &app, &user, csrf, refuse(errors)).await;
         }
-    };
+    }
     if first_factor {
         let codes =
             two_factor::regenerate_recovery_codes(&app.db, &app.config.secret_key, user.id).await?;
