@@ -21,6 +21,16 @@ lock_pairs() {
     awk '/^name = / { name = $3 } /^version = / { print name, $3 }' "$1" | tr -d '"' | sort -u
 }
 
+# What `just setup` installs from npm: the app's packages, and those of the servers its tests
+# start (tests/*/package.json, such as the OpenID provider of the oauth option).
+install_npm_packages() {
+    npm ci --no-audit --no-fund --loglevel=error || return 1
+    local dir
+    for dir in tests/*/; do
+        [ ! -f "$dir/package.json" ] || npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error || return 1
+    done
+}
+
 # Fails when cargo had to resolve a dependency the template's Cargo.lock does not pin.
 lockfile_is_complete() {
     local fresh
@@ -150,7 +160,7 @@ for name in "${selected[@]}"; do
     # shellcheck disable=SC2046 # one word per option
     if step "$name: generate" generate "$destination" --name "$APP_NAME" $(defines "$settings") >/dev/null &&
         cd "$app" &&
-        step "$name: npm ci" npm ci --no-audit --no-fund --loglevel=error &&
+        step "$name: npm ci (the app's, and its test servers')" install_npm_packages &&
         { [[ $WITH_GENERATORS != *" $name "* ]] || step "$name: just g (models, migrations, refusals)" "$ROOT/ci/generators.sh"; } &&
         step "$name: dependencies point one way (engines, module cycles)" python3 "$ROOT/ci/structure.py" "$app" &&
         step "$name: just audit (fmt, clippy, test)" just audit &&

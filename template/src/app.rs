@@ -62,6 +62,10 @@ pub struct App {
     pub passwords: Passwords,
     /// Checks what passkeys sign, for the site at `public_url`.
     pub passkeys: Passkeys,
+{%- if oauth %}
+    /// The providers that sign in (Google, GitLab…), with their credentials.
+    pub oauth: crate::auth::oauth::OAuth,
+{%- endif %}
 {%- endif %}
     /// Counts what an attacker would repeat: see [`crate::rate_limit`].
     pub rate_limits: Arc<RateLimits>,
@@ -215,6 +219,9 @@ impl Services {
         let passwords = Passwords::new(&config.auth)?;
         let passkeys = Passkeys::new(&config.server.public_url, &config.name)?;
 {%- endif %}
+{%- if oauth %}
+        let oauth = crate::auth::oauth::OAuth::new(&config.oauth, &config.server.public_url)?;
+{%- endif %}
         let rate_limits = Arc::new(RateLimits::new(&config.rate_limit));
         let trusted_proxies = TrustedProxies::new(
             &config.server.client_ip_header,
@@ -248,6 +255,9 @@ impl Services {
 {%- if auth %}
                 passwords,
                 passkeys,
+{%- endif %}
+{%- if oauth %}
+                oauth,
 {%- endif %}
                 rate_limits,
                 trusted_proxies,

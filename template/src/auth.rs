@@ -9,11 +9,17 @@
 //! - [`two_factor`]: codes from an authenticator app, and recovery codes, as a second step.
 //! - [`passkeys`]: WebAuthn keys of the user's devices: sign-in without a password, or the
 //!   second step.
+{%- if oauth %}
+//! - [`oauth`]: signing in with another provider (Google, GitLab… by OpenID Connect).
+{%- endif %}
 //! - [`guards`]: `RequireUser`, `RequireAdmin`, `RequireGuest` for handlers.
 //! - [`forms`]: the forms of these pages, with their validation rules.
 
 pub mod forms;
 pub mod guards;
+{% if oauth -%}
+pub mod oauth;
+{% endif -%}
 pub mod passkeys;
 pub mod password;
 pub mod session;

@@ -102,6 +102,9 @@ pub struct Config {
 {%- if auth %}
     pub auth: crate::auth::AuthConfig,
 {%- endif %}
+{%- if oauth %}
+    pub oauth: crate::auth::oauth::settings::OAuthConfig,
+{%- endif %}
     pub rate_limit: RateLimitConfig,
     pub mail: MailConfig,
     pub cache: CacheConfig,

@@ -8,6 +8,9 @@
 {% if uploads -%}
 pub mod file;
 {% endif -%}
+{% if oauth -%}
+pub mod identity;
+{% endif -%}
 pub mod passkey;
 pub mod recovery_code;
 pub mod totp_secret;

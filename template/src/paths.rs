@@ -166,6 +166,42 @@ pub struct AccountPasskeyRemove {
 #[typed_path("/account/two-factor/recovery-codes")]
 pub struct AccountRecoveryCodes;
 {% endif %}
+{%- if oauth %}
+// Other providers (`crate::routes::oauth`): `provider` is a name of `[oauth.providers]`.
+
+/// Sends the visitor to the provider to sign in (POST).
+#[derive(Debug, Clone, TypedPath, serde::Deserialize)]
+#[typed_path("/login/oauth/{provider}")]
+pub struct SignInWith {
+    pub provider: String,
+}
+
+/// Where the provider sends the visitor back: the redirect URI registered with it.
+#[derive(Debug, Clone, TypedPath, serde::Deserialize)]
+#[typed_path("/login/oauth/{provider}/callback")]
+pub struct OAuthCallback {
+    pub provider: String,
+}
+
+/// The account's connected providers.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/connections")]
+pub struct AccountConnections;
+
+/// Sends the signed-in user to the provider to connect it (POST).
+#[derive(Debug, Clone, TypedPath, serde::Deserialize)]
+#[typed_path("/account/connections/{provider}")]
+pub struct AccountConnect {
+    pub provider: String,
+}
+
+/// Disconnects one of the account's providers (POST).
+#[derive(Debug, Clone, Copy, TypedPath, serde::Deserialize)]
+#[typed_path("/account/connections/{id}/remove")]
+pub struct AccountDisconnect {
+    pub id: i64,
+}
+{% endif %}
 {%- if admin %}
 // The admin area (`crate::routes::admin`), for administrators only. `resource` is a key of
 // `crate::admin::resources` (`users`), `id` a row's primary key.

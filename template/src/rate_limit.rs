@@ -44,6 +44,10 @@ pub enum Action {
     SignInLink,
     /// Passkey challenges asked for, and the answers checked.
     Passkey,
+{%- if oauth %}
+    /// Returns from other providers (keyed by the provider's name).
+    OAuth,
+{%- endif %}
     VerificationResend,
 {%- endif %}
 }

@@ -3,7 +3,7 @@
 //! | group | routes | its own middleware |
 //! |---|---|---|
 {%- if auth %}
-//! | [`pages`], [`auth`], [`sign_in_link`], [`two_factor`], [`passkeys`], [`account`] | HTML pages | page cache, sessions, flash messages, signed-in user, CSRF token check |
+//! | [`pages`], [`auth`], [`sign_in_link`], [`two_factor`], [`passkeys`],{% if oauth %} [`oauth`],{% endif %} [`account`] | HTML pages | page cache, sessions, flash messages, signed-in user, CSRF token check |
 {%- else %}
 //! | [`pages`] | HTML pages | page cache, sessions, flash messages, CSRF token check |
 {%- endif %}
@@ -40,6 +40,9 @@ pub mod dev;
 pub mod files;
 {% endif -%}
 pub mod health;
+{% if oauth -%}
+pub mod oauth;
+{% endif -%}
 pub mod pages;
 {% if admin and tasks -%}
 pub mod task_monitor;
@@ -241,6 +244,9 @@ fn pages_routes() -> Routes<AppState> {
         .merge(sign_in_link::routes())
         .merge(two_factor::routes())
         .merge(passkeys::routes())
+{%- if oauth %}
+        .merge(oauth::routes())
+{%- endif %}
         .merge(account::routes())
 {%- if admin %}
         .merge(admin::routes())

@@ -26,6 +26,9 @@ mod m20260401_000001_create_files;
 mod m20261203_000001_create_two_factor;
 mod m20261204_000001_create_passkeys;
 {%- endif %}
+{%- if oauth %}
+mod m20261205_000001_create_identities;
+{%- endif %}
 
 /// The app's migrations, oldest first.
 #[derive(Debug)]
@@ -48,6 +51,9 @@ impl MigratorTrait for Migrator {
 {%- if auth %}
             Box::new(m20261203_000001_create_two_factor::Migration),
             Box::new(m20261204_000001_create_passkeys::Migration),
+{%- endif %}
+{%- if oauth %}
+            Box::new(m20261205_000001_create_identities::Migration),
 {%- endif %}
             // `just g migration` and `just g model` add theirs above this line.
         ]

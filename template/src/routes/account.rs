@@ -84,6 +84,13 @@ async fn render(
 ) -> Result<Response, AppError> {
     let pending_email = tokens::pending_email_change(&app.db, user.id).await?;
     let two_factor = two_factor::status(&app.db, user.id).await?;
+{%- if oauth %}
+    let connected = crate::models::identity::of_user(&app.db, user.id)
+        .await?
+        .into_iter()
+        .map(|identity| app.oauth.label_of(&identity.provider).to_owned())
+        .collect::<Vec<_>>();
+{%- endif %}
     let Forms {
         password_errors,
         email,
@@ -123,6 +130,9 @@ async fn render(
                 {first}
                 {second}
                 <TwoFactorCard status=two_factor />
+{%- if oauth %}
+                <crate::views::pages::oauth::ConnectionsCard connected />
+{%- endif %}
             </AccountPage>
         }
         .into_any()

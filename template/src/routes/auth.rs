@@ -246,6 +246,10 @@ pub(super) struct SignInState {
     pub unverified: bool,
     /// Why a passkey did not sign in.
     pub passkey_error: Option<String>,
+{%- if oauth %}
+    /// Why a trip to another provider did not sign in, and the status to answer with.
+    pub provider_error: Option<(StatusCode, String)>,
+{%- endif %}
 }
 
 pub(super) fn render_sign_in(
@@ -261,12 +265,27 @@ pub(super) fn render_sign_in(
         errors,
         unverified,
         passkey_error,
+{%- if oauth %}
+        provider_error,
+{%- endif %}
     } = state;
     let status = if passkey_error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         errors.status()
     };
+{%- if oauth %}
+    let (status, provider_error) = match provider_error {
+        Some((status, message)) => (status, Some(message)),
+        None => (status, None),
+    };
+    let providers = app
+        .oauth
+        .providers()
+        .map(|provider| (provider.name.clone(), provider.label.clone()))
+        .collect::<Vec<_>>();
+    let (providers_csrf, providers_next) = (csrf.clone(), next.clone());
+{%- endif %}
     let (link_csrf, passkey_csrf, passkey_next) = (csrf.clone(), csrf.clone(), next.clone());
     let passkeys = app.passkeys.enabled();
     let form = view! { <SignInFormView csrf email remember next errors unverified /> }.into_any();
@@ -277,6 +296,12 @@ pub(super) fn render_sign_in(
                 {passkeys.then(|| view! {
                     <PasskeySignInForm csrf=passkey_csrf next=passkey_next error=passkey_error />
                 })}
+{%- if oauth %}
+                {(!providers.is_empty() || provider_error.is_some()).then(|| view! {
+                    <crate::views::pages::oauth::ProviderButtons csrf=providers_csrf providers
+                        next=providers_next error=provider_error />
+                })}
+{%- endif %}
                 <div class="divider my-0 text-sm">"or"</div>
                 <SignInLinkForm csrf=link_csrf email=String::new() errors=FormErrors::default() />
                 <SignInLinks />

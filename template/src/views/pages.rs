@@ -16,6 +16,9 @@ pub mod error;
 pub mod files;
 {% endif -%}
 pub mod home;
+{% if oauth -%}
+pub mod oauth;
+{% endif -%}
 {% if admin and tasks -%}
 pub mod task_monitor;
 {% endif -%}

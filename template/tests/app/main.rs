@@ -38,6 +38,9 @@ mod https;
 mod injection;
 mod mail;
 mod migrations;
+{%- if oauth %}
+mod oauth;
+{%- endif %}
 mod page_cache;
 mod pages;
 mod rate_limits;

@@ -1,0 +1,88 @@
+// A real OpenID Connect provider for the sign-in tests: panva's oidc-provider (a certified
+// implementation), with its development login and consent pages. tests/app/oauth.rs starts it:
+//
+//   node tests/oidc/provider.mjs REDIRECT_URI [--wrong-keys]
+//
+// It listens on a free loopback port and prints its issuer URL once ready. One client is
+// registered: `tenshu-test`, secret `tenshu-test-secret`, sending people back to REDIRECT_URI.
+//
+// Accounts are made up from the login typed on its page (any password): `ann@example.com` is
+// itself, with a verified address; `unverified-ann@example.com` has the address ann@example.com,
+// which the provider does not vouch for; a login starting with `no-email-` has no address.
+//
+// It stops when its standard input closes: when the tests that started it end.
+//
+// With --wrong-keys, the keys it publishes are not the keys it signs with: every ID token it
+// issues fails its signature check.
+
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+
+import Provider from 'oidc-provider';
+
+const [redirectUri, mode] = process.argv.slice(2);
+if (!redirectUri) {
+  console.error('usage: node provider.mjs REDIRECT_URI [--wrong-keys]');
+  process.exit(2);
+}
+
+function signingKey() {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+}
+
+function publicPart({ kty, n, e, kid, alg, use }) {
+  return { kty, n, e, kid, alg, use };
+}
+
+function account(login) {
+  const claims = { sub: login, name: login };
+  if (login.startsWith('unverified-')) {
+    claims.email = login.slice('unverified-'.length);
+    claims.email_verified = false;
+  } else if (!login.startsWith('no-email-')) {
+    claims.email = login;
+    claims.email_verified = true;
+  }
+  return { accountId: login, claims: () => claims };
+}
+
+const server = createServer();
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const issuer = `http://127.0.0.1:${server.address().port}`;
+
+const key = signingKey();
+const provider = new Provider(issuer, {
+  clients: [{
+    client_id: 'tenshu-test',
+    client_secret: 'tenshu-test-secret',
+    redirect_uris: [redirectUri],
+    response_types: ['code'],
+    grant_types: ['authorization_code'],
+  }],
+  jwks: { keys: [key] },
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  // The address goes into the ID token, as Google's and GitLab's do.
+  conformIdTokenClaims: false,
+  findAccount: (ctx, id) => account(id),
+  pkce: { required: () => true },
+  cookies: { keys: [randomUUID()] },
+  features: { devInteractions: { enabled: true } },
+});
+
+if (mode === '--wrong-keys') {
+  const published = { keys: [publicPart({ ...signingKey(), kid: key.kid })] };
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/jwks') {
+      ctx.type = 'application/jwk-set+json';
+      ctx.body = published;
+      return;
+    }
+    await next();
+  });
+}
+
+server.on('request', provider.callback());
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+console.log(issuer);
