@@ -150,7 +150,8 @@ generated_scaffolds() {
 # serve_for_checks APP_DIR BINARY: in APP_DIR, starts the app on a blank development database
 # (mail into the outbox) with an administrator and a user when it has accounts, and waits until it
 # is ready. Sets SERVED_URL, SERVED_PID, SERVED_LOG and ROUTES (its `routes`), and exports
-# ADMIN_EMAIL, ADMIN_PASSWORD, USER_EMAIL, USER_PASSWORD. Stop it with stop_served.
+# ADMIN_EMAIL, ADMIN_PASSWORD, USER_EMAIL, USER_PASSWORD (and, with the oauth option, the
+# settings of a provider "test" served by tests/oidc/provider.mjs). Stop it with stop_served.
 serve_for_checks() {
     local app=$1 binary=$2 port=18180
     cd "$app"
@@ -166,6 +167,16 @@ serve_for_checks() {
     # By name, as visitors reach a site: passkeys are off on an IP address.
     SERVED_URL=http://localhost:$port
     SERVED_LOG=$(mktemp)
+    # With the oauth option, a real OpenID provider (the app's own test provider) as provider
+    # "test": it runs until this shell ends, which closes its standard input.
+    if [ -f tests/oidc/provider.mjs ] && [ -z "${APP_OAUTH__PROVIDERS__TEST__ISSUER:-}" ]; then
+        coproc OIDC_PROVIDER { exec node tests/oidc/provider.mjs "$SERVED_URL/login/oauth/test/callback" 2>/dev/null; }
+        read -r -t 30 APP_OAUTH__PROVIDERS__TEST__ISSUER <&"${OIDC_PROVIDER[0]}" ||
+            die "the test OpenID provider did not start (npm ci --prefix tests/oidc?)"
+        export APP_OAUTH__PROVIDERS__TEST__ISSUER APP_OAUTH__PROVIDERS__TEST__LABEL="Test ID" \
+            APP_OAUTH__PROVIDERS__TEST__CLIENT_ID=tenshu-test \
+            APP_OAUTH__PROVIDERS__TEST__CLIENT_SECRET=tenshu-test-secret
+    fi
     APP_SERVER__PORT=$port APP_SERVER__PUBLIC_URL=$SERVED_URL "$binary" serve >"$SERVED_LOG" 2>&1 &
     SERVED_PID=$!
     trap 'kill -KILL $SERVED_PID 2>/dev/null || true' EXIT

@@ -381,6 +381,31 @@ if (accounts) {
   if (removed.status() !== 303) fail(`user /account/passkeys/{id}/remove: status ${removed.status()}, expected 303`);
   await cdp.send("WebAuthn.disable");
 
+  // Sign-in with another provider (the oauth option): provider "test" is the app's own test
+  // OpenID provider, started by ci/lib.sh. A newcomer signs up through its pages in the browser.
+  if (has("/account/connections")) {
+    await visit(user, "/account/connections", { name: "user-connections-none" });
+    await checkPage(anonymous, "/login/oauth/test/callback?code=forged&state=forged", {
+      status: 400,
+      name: "anonymous-oauth-refused",
+    });
+    covered.add("/login/oauth/{provider}/callback");
+    // Without JavaScript, the button's answer is a page with the link on to the provider.
+    const leaving = await post(anonymous, "/login", "/login/oauth/test", {});
+    if (leaving.status() !== 200) fail(`anonymous /login/oauth/test: status ${leaving.status()}, expected 200`);
+    save("anonymous-oauth-continue", await leaving.text());
+    const newcomer = await visitor("newcomer");
+    await newcomer.page.goto(`${base}/login`);
+    await newcomer.page.click("[data-testid=providers] button");
+    await newcomer.page.fill("input[name=login]", "newcomer@example.com");
+    await newcomer.page.fill("input[name=password]", "anything");
+    await newcomer.page.click("button[type=submit]");
+    await newcomer.page.click("input[name=prompt][value=consent] ~ button");
+    await newcomer.page.waitForURL(`${base}/`);
+    await visit(newcomer, "/account/connections", { name: "newcomer-connections" });
+    await visit(newcomer, "/account", { name: "newcomer-account" });
+  }
+
   if (has("/admin")) {
     const admin = await visitor("admin");
     await signIn(admin, env("ADMIN_EMAIL"), env("ADMIN_PASSWORD"));

@@ -2,11 +2,14 @@
 //! filter, show, create, edit and delete the rows of every registered table. The engine that
 //! reads each table's sea-orm metadata is the `tenshu-admin` crate (`crates/admin`); here are the
 //! app's tables, one line each plus optional overrides per field, and its own details and actions
-//! (`users`: whether two-factor sign-in is on; mark verified, make or unmake an administrator,
+//! (`users`: whether two-factor sign-in is on{% if oauth %}, the providers connected{% endif %}; mark verified, make or unmake an administrator,
 //! sign out everywhere, reset two-factor sign-in, disable and enable).
 //!
 //! The pages are `crate::routes::admin`{% if tasks %}, and the task monitor `crate::routes::task_monitor`{% endif %}.
 
+{% if oauth -%}
+mod connections;
+{% endif -%}
 mod users;
 
 use std::sync::LazyLock;
@@ -56,6 +59,9 @@ fn accounts() -> Table<user::Entity> {
         .timestamp(user::Column::CreatedAt, Timestamp::OnCreate)
         .timestamp(user::Column::UpdatedAt, Timestamp::OnUpdate)
         .detail("Two-factor sign-in", users::two_factor_status)
+{%- if oauth %}
+        .detail("Connected accounts", connections::connected_accounts)
+{%- endif %}
         .action("verify", "Mark the email verified", users::verify)
         .action("grant-admin", "Make administrator", users::grant_admin)
         .action("revoke-admin", "Remove administrator", users::revoke_admin)

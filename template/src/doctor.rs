@@ -12,6 +12,10 @@
 //! - the uploads' storage: can an object be written, read back and deleted;
 {%- endif %}
 //! - the SMTP server: does it answer and accept the credentials.
+{%- if oauth %}
+//! - each sign-in provider with credentials: can its discovery document and keys (GitHub: its
+//!   API) be read.
+{%- endif %}
 //!
 //! Each problem comes with its fix. Outside production, what production would refuse is only a
 //! warning. The command fails (exit code 1) when any problem is found.
@@ -97,6 +101,9 @@ pub async fn examine(config: &Config, process: &Process) -> Vec<Finding> {
     findings.push(storage(config).await);
 {%- endif %}
     findings.push(mail(config).await);
+{%- if oauth %}
+    findings.extend(providers(config).await);
+{%- endif %}
     findings
 }
 
@@ -347,6 +354,56 @@ async fn storage(config: &Config) -> Finding {
 }
 {%- endif %}
 
+{%- if oauth %}
+/// Reads each provider's discovery document and keys (GitHub: its API), as a sign-in would.
+async fn providers(config: &Config) -> Vec<Finding> {
+    let oauth = match crate::auth::oauth::OAuth::new(&config.oauth, &config.server.public_url) {
+        Ok(oauth) => oauth,
+        Err(error) => {
+            return vec![Finding::problem(Problem::new(
+                "oauth.providers",
+                describe(&error),
+                "fix that provider's settings in [oauth.providers]",
+            ))];
+        }
+    };
+    let mut findings = Vec::new();
+    for provider in oauth.providers() {
+        let answered = tokio::time::timeout(Duration::from_secs(15), provider.check())
+            .await
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within 15 s")));
+        findings.push(match answered {
+            Ok(()) => Finding::ok(
+                "oauth",
+                format!(
+                    "{} answered; its redirect URI is {}",
+                    provider.label,
+                    provider.redirect_uri()
+                ),
+            ),
+            Err(error) => Finding::problem(Problem::new(
+                "oauth.providers",
+                format!(
+                    "{} ({}): {}",
+                    provider.label,
+                    provider.name,
+                    describe(&error)
+                ),
+                "check the provider's issuer (its discovery document is \
+                 <issuer>/.well-known/openid-configuration) and that this server reaches it",
+            )),
+        });
+    }
+    if findings.is_empty() {
+        findings.push(Finding::ok(
+            "oauth",
+            "no provider has a client id and secret: no sign-in buttons",
+        ));
+    }
+    findings
+}
+
+{% endif -%}
 /// Connects to the SMTP server and signs in, as sending would.
 async fn mail(config: &Config) -> Finding {
     let smtp = &config.mail.smtp;

@@ -195,6 +195,11 @@ pub struct AccountConnect {
     pub provider: String,
 }
 
+/// Emails a link to set a password, for an account a provider opened (POST).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/connections/password")]
+pub struct AccountPasswordLink;
+
 /// Disconnects one of the account's providers (POST).
 #[derive(Debug, Clone, Copy, TypedPath, serde::Deserialize)]
 #[typed_path("/account/connections/{id}/remove")]

@@ -1,47 +1,44 @@
-//! Signing in with another provider: OpenID Connect's authorization code flow (with
-//! `openidconnect`), for Google, Microsoft, GitLab or any OpenID Connect issuer
+//! Signing in with another provider, by the OAuth 2 authorization code flow: OpenID Connect
+//! (with `openidconnect`) for Google, Microsoft, GitLab or any issuer, and GitHub's own API
 //! (`[oauth.providers.NAME]`, [`settings`]).
 //!
 //! - **The trip** ([`Provider::start`]): the app sends the visitor to the provider with a random
-//!   `state`, a `nonce` and a PKCE challenge, and keeps them in the session ([`Trip`]) for
-//!   [`TRIP_WITHIN`]. The provider sends them back to `<public_url>/login/oauth/NAME/callback`:
-//!   the redirect URI is built from the settings, never from the request's `Host`.
+//!   `state`, a PKCE challenge and (OpenID Connect) a `nonce`, and keeps them in the session
+//!   ([`Trip`]) for [`TRIP_WITHIN`]. The provider sends them back to
+//!   `<public_url>/login/oauth/NAME/callback`: the redirect URI is built from the settings, never
+//!   from the request's `Host`.
 //! - **The return** ([`Provider::finish`]): the trip is taken out of the session first (it counts
-//!   once), `state` must match it, the code is exchanged with the PKCE verifier, and the ID token
-//!   must be signed by one of the issuer's keys (fetched again once when it names a key the app
-//!   has not seen: keys rotate), name this issuer and this app, be unexpired and carry the nonce.
-//! - **Who it is**: the provider's `sub`, and an address only if the provider says it is
-//!   verified. What the app then does (sign in, open an account, connect the identity to the
+//!   once), `state` must match it, and the code is exchanged with the PKCE verifier. Then
+//!   [`oidc`] checks the ID token (the issuer's signature, issuer, audience, expiry, nonce), or
+//!   [`github`] asks GitHub's API who the token belongs to.
+//! - **Who it is**: the provider's id of the person (`sub`, GitHub's numeric id), and an address
+//!   only if the provider says it is verified. What the app then does (sign in, open an account, connect the identity to the
 //!   signed-in user) is `crate::routes::oauth`'s: an existing account is never reached by its
 //!   address, only connected by its owner once signed in.
 
+mod github;
 mod http;
+mod oidc;
 pub mod settings;
 
-use std::{sync::Arc, time::Instant};
+use std::sync::Arc;
 
 use openidconnect::{
-    AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
-    IssuerUrl, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    RequestTokenError, Scope, SignatureVerificationError, TokenResponse as _,
-    core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata},
+    AuthorizationCode, ClientId, ClientSecret, ErrorResponse, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope,
 };
 use secrecy::ExposeSecret as _;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq as _;
 use time::{Duration, OffsetDateTime};
-use tokio::sync::Mutex;
 use tower_sessions::Session;
 
-use self::http::ProviderHttp;
 pub use self::settings::{OAuthConfig, Preset, ProviderConfig};
+use self::{github::GitHub, http::ProviderHttp, oidc::OpenIdConnect};
 use crate::error::AppError;
 
 /// How long the visitor has at the provider before the trip is forgotten.
 pub const TRIP_WITHIN: Duration = Duration::minutes(10);
-
-/// A provider's discovery document and keys are read again after this long.
-const DISCOVERY_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// The session key of the visitor's trip to a provider.
 const TRIP: &str = "auth.oauth_trip";
@@ -101,27 +98,42 @@ impl OAuth {
     }
 }
 
-/// One provider: where it is, who the app is to it, and what it told the app of itself.
+/// One provider: who the app is to it, where it sends visitors back, and how it says who they
+/// are.
 pub struct Provider {
     /// Its name in the settings and the URLs.
     pub name: String,
     /// Its name for people ("Google").
     pub label: String,
-    issuer: IssuerUrl,
     client_id: ClientId,
     client_secret: ClientSecret,
     scopes: Vec<Scope>,
     redirect: RedirectUrl,
     http: ProviderHttp,
-    /// The discovery document and keys, and when they were read.
-    discovered: Mutex<Option<(CoreProviderMetadata, Instant)>>,
+    kind: Kind,
+}
+
+/// How a provider says who the visitor is.
+enum Kind {
+    /// In a signed ID token ([`oidc`]).
+    OpenIdConnect(OpenIdConnect),
+    /// Through its API ([`github`]).
+    GitHub(GitHub),
+}
+
+impl Kind {
+    fn default_scopes(&self) -> &'static [&'static str] {
+        match self {
+            Self::OpenIdConnect(_) => &["openid", "email", "profile"],
+            Self::GitHub(_) => &["read:user", "user:email"],
+        }
+    }
 }
 
 impl std::fmt::Debug for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Provider")
             .field("name", &self.name)
-            .field("issuer", &self.issuer.as_str())
             .finish_non_exhaustive()
     }
 }
@@ -140,7 +152,8 @@ pub enum Purpose {
 struct Trip {
     provider: String,
     state: String,
-    nonce: String,
+    /// OpenID Connect's: the ID token must carry it.
+    nonce: Option<String>,
     pkce_verifier: String,
     purpose: Purpose,
     started: i64,
@@ -179,8 +192,8 @@ pub enum Refusal {
     /// The provider refused the code (expired or used), or sent an error of its own.
     #[error("the provider refused: {0}")]
     Refused(String),
-    /// The ID token did not pass the checks.
-    #[error("the ID token did not pass the checks: {0}")]
+    /// The ID token (or the provider's account API) did not pass the checks.
+    #[error("the answer did not pass the checks: {0}")]
     BadToken(String),
     /// The provider could not be reached, or its answer was not one.
     #[error("the provider did not answer: {0:#}")]
@@ -194,35 +207,35 @@ impl Provider {
         public_url: &str,
         http: ProviderHttp,
     ) -> anyhow::Result<Self> {
-        let issuer = match (settings.preset, &settings.issuer) {
-            (Some(preset), _) => preset
-                .issuer(settings)
-                .map_err(|problem| anyhow::anyhow!("oauth.providers.{name}: {problem}"))?,
-            (None, Some(issuer)) => issuer.clone(),
-            (None, None) => anyhow::bail!(
-                "oauth.providers.{name}: give a `preset` (google, microsoft, gitlab) or the \
-                 `issuer` URL of an OpenID Connect provider"
-            ),
+        let problem =
+            |problem: &dyn std::fmt::Display| anyhow::anyhow!("oauth.providers.{name}: {problem}");
+        let kind = match settings.preset {
+            Some(Preset::Github) => Kind::GitHub(GitHub::new(settings).map_err(|e| problem(&e))?),
+            Some(preset) => {
+                let issuer = preset.issuer(settings).map_err(|e| problem(&e))?;
+                Kind::OpenIdConnect(OpenIdConnect::new(&issuer).map_err(|e| problem(&e))?)
+            }
+            None => {
+                let Some(issuer) = &settings.issuer else {
+                    return Err(problem(
+                        &"give a `preset` (google, microsoft, gitlab, github) or the `issuer` URL \
+                          of an OpenID Connect provider",
+                    ));
+                };
+                Kind::OpenIdConnect(OpenIdConnect::new(issuer).map_err(|e| problem(&e))?)
+            }
         };
-        let issuer_url = openidconnect::url::Url::parse(&issuer)
-            .map_err(|e| anyhow::anyhow!("oauth.providers.{name}: issuer {issuer:?}: {e}"))?;
-        let loopback = matches!(
-            issuer_url.host_str(),
-            Some("localhost" | "127.0.0.1" | "[::1]")
-        );
-        anyhow::ensure!(
-            issuer_url.scheme() == "https" || loopback,
-            "oauth.providers.{name}: the issuer must be an https:// URL"
-        );
         let label = settings
             .label
             .clone()
             .or_else(|| settings.preset.map(|preset| preset.label().to_owned()))
             .unwrap_or_else(|| name.to_owned());
-        let scopes = settings
-            .scopes
-            .clone()
-            .unwrap_or_else(|| ["openid", "email", "profile"].map(str::to_owned).to_vec());
+        let scopes = settings.scopes.clone().unwrap_or_else(|| {
+            kind.default_scopes()
+                .iter()
+                .map(|scope| (*scope).to_owned())
+                .collect()
+        });
         let redirect = format!(
             "{}/login/oauth/{name}/callback",
             public_url.trim_end_matches('/')
@@ -230,10 +243,9 @@ impl Provider {
         Ok(Self {
             name: name.to_owned(),
             label,
-            issuer: IssuerUrl::new(issuer)?,
             client_id: ClientId::new(settings.client_id.clone()),
             client_secret: ClientSecret::new(settings.client_secret.expose_secret().to_owned()),
-            // `openid` is what makes it OpenID Connect; the client adds it.
+            // `openid` is what makes it OpenID Connect: the client adds it itself.
             scopes: scopes
                 .into_iter()
                 .filter(|scope| scope != "openid")
@@ -241,7 +253,7 @@ impl Provider {
                 .collect(),
             redirect: RedirectUrl::new(redirect)?,
             http,
-            discovered: Mutex::new(None),
+            kind,
         })
     }
 
@@ -250,32 +262,14 @@ impl Provider {
         self.redirect.as_str()
     }
 
-    /// The provider's discovery document and keys: read once an hour, or again now if `fresh`.
-    async fn metadata(&self, fresh: bool) -> Result<CoreProviderMetadata, Refusal> {
-        let mut discovered = self.discovered.lock().await;
-        if let Some((metadata, read)) = discovered.as_ref()
-            && !fresh
-            && read.elapsed() < DISCOVERY_FOR
-        {
-            return Ok(metadata.clone());
-        }
-        let metadata = CoreProviderMetadata::discover_async(self.issuer.clone(), &self.http)
-            .await
-            .map_err(|e| {
-                Refusal::Unreachable(
-                    anyhow::Error::new(e).context("reading the discovery document"),
-                )
-            })?;
-        *discovered = Some((metadata.clone(), Instant::now()));
-        Ok(metadata)
-    }
-
-    /// Checks that the provider's discovery document and keys can be read (`doctor`).
+    /// Checks that the provider answers: its discovery document and keys, or (GitHub) its API
+    /// (`doctor`).
     pub async fn check(&self) -> anyhow::Result<()> {
-        self.metadata(true)
-            .await
-            .map(drop)
-            .map_err(anyhow::Error::from)
+        match &self.kind {
+            Kind::OpenIdConnect(oidc) => oidc.metadata(&self.http, true).await.map(drop),
+            Kind::GitHub(github) => github.check(&self.http).await,
+        }
+        .map_err(anyhow::Error::from)
     }
 
     /// Starts a trip: keeps its secrets in the session and gives the provider's URL to send the
@@ -286,36 +280,25 @@ impl Provider {
         session: &Session,
         purpose: Purpose,
     ) -> Result<Result<String, Refusal>, AppError> {
-        let metadata = match self.metadata(false).await {
-            Ok(metadata) => metadata,
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let started = match &self.kind {
+            Kind::OpenIdConnect(oidc) => oidc.authorize_url(self, challenge).await,
+            Kind::GitHub(github) => Ok(github.authorize_url(self, challenge)),
+        };
+        let (url, state, nonce) = match started {
+            Ok(started) => started,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        let client = CoreClient::from_provider_metadata(
-            metadata,
-            self.client_id.clone(),
-            Some(self.client_secret.clone()),
-        )
-        .set_redirect_uri(self.redirect.clone());
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let (url, state, nonce) = client
-            .authorize_url(
-                CoreAuthenticationFlow::AuthorizationCode,
-                CsrfToken::new_random,
-                Nonce::new_random,
-            )
-            .add_scopes(self.scopes.iter().cloned())
-            .set_pkce_challenge(challenge)
-            .url();
         let trip = Trip {
             provider: self.name.clone(),
             state: state.secret().clone(),
-            nonce: nonce.secret().clone(),
+            nonce: nonce.map(|nonce| nonce.secret().clone()),
             pkce_verifier: verifier.secret().clone(),
             purpose,
             started: OffsetDateTime::now_utc().unix_timestamp(),
         };
         session.insert(TRIP, trip).await?;
-        Ok(Ok(url.to_string()))
+        Ok(Ok(url))
     }
 
     /// Ends the trip the visitor returns from: who they are at the provider, and why they went.
@@ -344,86 +327,36 @@ impl Provider {
         let Some(code) = callback.code else {
             return Ok(Err(Refusal::Refused("no code".to_owned())));
         };
-        Ok(self
-            .identify(code, trip.pkce_verifier, Nonce::new(trip.nonce))
-            .await
-            .map(|identity| (identity, trip.purpose)))
-    }
-
-    /// Exchanges the code for tokens and checks the ID token.
-    async fn identify(
-        &self,
-        code: String,
-        pkce_verifier: String,
-        nonce: Nonce,
-    ) -> Result<Identity, Refusal> {
-        let client = CoreClient::from_provider_metadata(
-            self.metadata(false).await?,
-            self.client_id.clone(),
-            Some(self.client_secret.clone()),
-        )
-        .set_redirect_uri(self.redirect.clone());
-        let tokens = client
-            .exchange_code(AuthorizationCode::new(code))
-            .map_err(|e| Refusal::BadToken(e.to_string()))?
-            .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier))
-            .request_async(&self.http)
-            .await
-            .map_err(|error| match error {
-                RequestTokenError::ServerResponse(response) => {
-                    Refusal::Refused(response.error().to_string())
-                }
-                RequestTokenError::Request(error) => {
-                    Refusal::Unreachable(anyhow::Error::new(error).context("the token request"))
-                }
-                other => Refusal::Unreachable(anyhow::Error::new(other)),
-            })?;
-        let id_token = tokens
-            .id_token()
-            .ok_or_else(|| Refusal::BadToken("no ID token".to_owned()))?;
-
-        // A key the app has not seen may be the provider's new one: read its keys again, once.
-        let mut client = client;
-        let mut verified = id_token
-            .claims(&client.id_token_verifier(), &nonce)
-            .cloned();
-        if let Err(ClaimsVerificationError::SignatureVerification(
-            SignatureVerificationError::NoMatchingKey,
-        )) = verified
-        {
-            client = CoreClient::from_provider_metadata(
-                self.metadata(true).await?,
-                self.client_id.clone(),
-                Some(self.client_secret.clone()),
-            )
-            .set_redirect_uri(self.redirect.clone());
-            verified = id_token
-                .claims(&client.id_token_verifier(), &nonce)
-                .cloned();
-        }
-        let claims = verified.map_err(|e| Refusal::BadToken(e.to_string()))?;
-
-        // The access token must be the one the ID token was issued with.
-        if let Some(expected) = claims.access_token_hash() {
-            let bad = |e: &dyn std::fmt::Display| Refusal::BadToken(e.to_string());
-            let verifier = client.id_token_verifier();
-            let alg = id_token.signing_alg().map_err(|e| bad(&e))?;
-            let key = id_token.signing_key(&verifier).map_err(|e| bad(&e))?;
-            let actual = AccessTokenHash::from_token(tokens.access_token(), alg, key)
-                .map_err(|e| bad(&e))?;
-            if actual != *expected {
-                return Err(Refusal::BadToken(
-                    "the access token hash differs".to_owned(),
-                ));
+        let (code, verifier) = (
+            AuthorizationCode::new(code),
+            PkceCodeVerifier::new(trip.pkce_verifier),
+        );
+        let identified = match &self.kind {
+            Kind::OpenIdConnect(oidc) => {
+                let Some(nonce) = trip.nonce else {
+                    return Ok(Err(Refusal::NoTrip));
+                };
+                oidc.identify(self, code, verifier, Nonce::new(nonce)).await
             }
+            Kind::GitHub(github) => github.identify(self, code, verifier).await,
+        };
+        Ok(identified.map(|identity| (identity, trip.purpose)))
+    }
+}
+
+/// How a token endpoint's failure reads: the provider said no (a used or expired code), or it
+/// could not be asked.
+fn token_refusal<E: std::error::Error + Send + Sync + 'static>(
+    error: RequestTokenError<E, impl ErrorResponse + 'static>,
+) -> Refusal {
+    match error {
+        RequestTokenError::ServerResponse(response) => Refusal::Refused(response.to_string()),
+        // GitHub answers a bad code with 200 and an error object, which is no token.
+        RequestTokenError::Parse(error, _) => Refusal::Refused(error.to_string()),
+        RequestTokenError::Request(error) => {
+            Refusal::Unreachable(anyhow::Error::new(error).context("the token request"))
         }
-        Ok(Identity {
-            subject: claims.subject().to_string(),
-            email: claims
-                .email()
-                .map(|email| crate::models::user::normalize_email(email.as_str())),
-            email_verified: claims.email_verified() == Some(true),
-        })
+        RequestTokenError::Other(other) => Refusal::Unreachable(anyhow::anyhow!(other)),
     }
 }
 

@@ -90,6 +90,7 @@ async fn render(
         .into_iter()
         .map(|identity| app.oauth.label_of(&identity.provider).to_owned())
         .collect::<Vec<_>>();
+    let has_password = crate::auth::oauth::has_password(user);
 {%- endif %}
     let Forms {
         password_errors,
@@ -131,7 +132,7 @@ async fn render(
                 {second}
                 <TwoFactorCard status=two_factor />
 {%- if oauth %}
-                <crate::views::pages::oauth::ConnectionsCard connected />
+                <crate::views::pages::oauth::ConnectionsCard connected has_password />
 {%- endif %}
             </AccountPage>
         }

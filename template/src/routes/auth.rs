@@ -624,7 +624,7 @@ async fn forgot_password(
 }
 
 /// Emails a reset link to the account of `email`, if there is one and its inbox has room.
-async fn send_reset_link(app: AppState, email: String) -> Result<(), AppError> {
+pub(super) async fn send_reset_link(app: AppState, email: String) -> Result<(), AppError> {
     let Some(user) = user::find_by_email(&app.db, &email).await? else {
         return Ok(());
     };

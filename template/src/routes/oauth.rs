@@ -30,7 +30,7 @@ use tower_sessions::Session;
 
 use super::{
     Routes,
-    auth::{SignInState, first_step_passed, render_sign_in},
+    auth::{SignInState, first_step_passed, render_sign_in, send_reset_link},
     two_factor::notify,
 };
 use crate::{
@@ -50,7 +50,7 @@ use crate::{
     page::Page,
     paths,
     rate_limit::Action,
-    views::pages::oauth::{ConnectionsPage, ProviderRow},
+    views::pages::oauth::{ConnectionsPage, LeavingFor, ProviderRow},
 };
 
 pub fn routes() -> Routes<AppState> {
@@ -60,6 +60,7 @@ pub fn routes() -> Routes<AppState> {
         .get(connections_page)
         .post(start_connecting)
         .post(disconnect)
+        .post(send_password_link)
 }
 
 /// The sign-in buttons' form: where to go once signed in.
@@ -81,7 +82,7 @@ async fn start_sign_in(
     let next = safe_next(form.next.as_deref());
     let purpose = Purpose::SignIn { next: next.clone() };
     match provider.start(&session, purpose).await? {
-        Ok(url) => Ok(htmx::redirect(page.hx(), url)),
+        Ok(url) => Ok(leave_for(page, provider, url)),
         Err(refusal) => Ok(refused(page, &app, csrf, None, provider, &refusal, next).await),
     }
 }
@@ -97,9 +98,24 @@ async fn start_connecting(
     let provider = app.oauth.provider(&path.provider)?;
     let purpose = Purpose::Connect { user_id: user.id };
     match provider.start(&session, purpose).await? {
-        Ok(url) => Ok(htmx::redirect(page.hx(), url)),
+        Ok(url) => Ok(leave_for(page, provider, url)),
         Err(refusal) => Ok(refused(page, &app, csrf, Some(&user), provider, &refusal, None).await),
     }
+}
+
+/// Sends the browser to the provider. htmx (which posts the buttons' forms) follows
+/// `HX-Redirect`; a browser without JavaScript gets a page with the link to follow, because the
+/// pages' `form-action 'self'` (`crate::middleware::security_headers`) stops a form whose answer
+/// redirects to another site.
+fn leave_for(page: Page, provider: &Provider, url: String) -> Response {
+    if page.hx().is_htmx {
+        return htmx::redirect(page.hx(), url);
+    }
+    let label = provider.label.clone();
+    page.render(
+        format!("Continue to {label}"),
+        view! { <LeavingFor label url /> },
+    )
 }
 
 /// Where the provider sends the visitor back. Rate-limited (each return costs a request to the
@@ -399,9 +415,10 @@ async fn render_connections(
         .collect::<Vec<_>>();
     let status = error.as_ref().map_or(StatusCode::OK, |(status, _)| *status);
     let error = error.map(|(_, message)| message);
+    let has_password = oauth::has_password(user);
     let mut response = page.render(
         "Connected accounts",
-        view! { <ConnectionsPage csrf rows available error /> },
+        view! { <ConnectionsPage csrf rows available error has_password /> },
     );
     *response.status_mut() = status;
     Ok(response)
@@ -426,8 +443,8 @@ async fn disconnect(
         || crate::auth::passkeys::any(&app.db, user.id).await?;
     if !other_ways {
         let message = format!(
-            "{label} is the only way to sign in to your account. Add a passkey, or set a password \
-             (sign out, then \"Forgot your password?\"), before you disconnect it."
+            "{label} is the only way to sign in to your account. Set a password (below) or add a \
+             passkey before you disconnect it."
         );
         let error = Some((StatusCode::CONFLICT, message));
         return render_connections(page, &app, &user, csrf, error).await;
@@ -442,5 +459,25 @@ async fn disconnect(
     )
     .await;
     messages.success(format!("{label} is disconnected."));
+    Ok(htmx::redirect(page.hx(), paths::AccountConnections))
+}
+
+/// An account a provider opened has no password: its owner sets one through a link emailed to
+/// the account's address, as a reset (which proves they still read that inbox).
+async fn send_password_link(
+    _: paths::AccountPasswordLink,
+    RequireUser(user): RequireUser,
+    ClientIp(ip): ClientIp,
+    State(app): State<AppState>,
+    messages: Messages,
+    page: Page,
+) -> Result<Response, AppError> {
+    app.rate_limits
+        .check(Action::PasswordReset, ip, &user.email)?;
+    send_reset_link(app, user.email.clone()).await?;
+    messages.success(format!(
+        "We sent a link to {} to set your password.",
+        user.email
+    ));
     Ok(htmx::redirect(page.hx(), paths::AccountConnections))
 }

@@ -20,7 +20,7 @@ use serde_json::json;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 use crate::{
-    app::{routes, server},
+    app::{config::Config, routes, server},
     helpers::{TestApp, use_development_outbox},
 };
 
@@ -80,6 +80,11 @@ pub struct LiveApp {
 
 impl LiveApp {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts it after `configure` has adjusted the configuration (`public_url` set already).
+    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         // By name, as people reach a site: some browser features (WebAuthn) refuse an IP address.
         let port = listener.local_addr().expect("an address").port();
@@ -88,6 +93,7 @@ impl LiveApp {
         let app = TestApp::spawn_with(|config| {
             use_development_outbox(config, outbox.path());
             config.server.public_url = url.clone();
+            configure(config);
         })
         .await;
         let (stop, stopped) = oneshot::channel::<()>();

@@ -40,6 +40,11 @@ mod mail;
 mod migrations;
 {%- if oauth %}
 mod oauth;
+mod oauth_browser;
+mod oauth_github;
+{%- endif %}
+{%- if oauth and admin %}
+mod oauth_admin;
 {%- endif %}
 mod page_cache;
 mod pages;

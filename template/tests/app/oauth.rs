@@ -17,6 +17,7 @@ use crate::{
     app::{
         auth::oauth::{OAuth, OAuthConfig, Preset, ProviderConfig},
         config::Config,
+        doctor,
         models::{identity, user},
         paths,
     },
@@ -31,22 +32,41 @@ const PASSWORD: &str = "correct horse battery staple";
 /// Where the test configuration's `public_url` has the provider send visitors back.
 const REDIRECT_URI: &str = "http://localhost:8000/login/oauth/test/callback";
 
-/// A running provider: its issuer URL. It stops when the tests end (its standard input closes).
-struct Provider {
-    issuer: String,
+/// A running provider: its issuer URL. It stops when this is dropped, or when the tests end (its
+/// standard input closes).
+pub struct Provider {
+    pub issuer: String,
     _process: Mutex<Child>,
 }
 
-fn start_provider(wrong_keys: bool) -> Provider {
+/// What a started provider publishes as its keys (see `tests/oidc/provider.mjs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    /// Its own.
+    Own,
+    /// Others than those it signs with.
+    Wrong,
+    /// At first not the one it signs with, which appears when the keys are read again.
+    Rotated,
+}
+
+/// Starts a provider whose client `tenshu-test` sends people back to `redirect_uri`.
+pub fn start_provider(redirect_uri: &str, keys: Keys) -> Provider {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc");
     assert!(
         std::path::Path::new(dir).join("node_modules").exists(),
         "the test provider is not installed: run `just setup` (npm ci --prefix tests/oidc)"
     );
     let mut command = Command::new("node");
-    command.arg(format!("{dir}/provider.mjs")).arg(REDIRECT_URI);
-    if wrong_keys {
-        command.arg("--wrong-keys");
+    command.arg(format!("{dir}/provider.mjs")).arg(redirect_uri);
+    match keys {
+        Keys::Own => {}
+        Keys::Wrong => {
+            command.arg("--wrong-keys");
+        }
+        Keys::Rotated => {
+            command.arg("--rotated-keys");
+        }
     }
     let mut process = command
         .stdin(Stdio::piped())
@@ -69,17 +89,21 @@ fn start_provider(wrong_keys: bool) -> Provider {
 }
 
 /// The provider of most tests, and one that signs with a key it does not publish.
-fn provider() -> &'static str {
+pub fn provider() -> &'static str {
     static PROVIDER: OnceLock<Provider> = OnceLock::new();
-    &PROVIDER.get_or_init(|| start_provider(false)).issuer
+    &PROVIDER
+        .get_or_init(|| start_provider(REDIRECT_URI, Keys::Own))
+        .issuer
 }
 
 fn provider_with_wrong_keys() -> &'static str {
     static PROVIDER: OnceLock<Provider> = OnceLock::new();
-    &PROVIDER.get_or_init(|| start_provider(true)).issuer
+    &PROVIDER
+        .get_or_init(|| start_provider(REDIRECT_URI, Keys::Wrong))
+        .issuer
 }
 
-fn with_provider(config: &mut Config, issuer: &str) {
+pub fn with_provider(config: &mut Config, issuer: &str) {
     config.oauth.providers.clear();
     config.oauth.providers.insert(
         "test".to_owned(),
@@ -87,6 +111,7 @@ fn with_provider(config: &mut Config, issuer: &str) {
             preset: None,
             issuer: Some(issuer.to_owned()),
             tenant: None,
+            api_url: None,
             label: Some("Test ID".to_owned()),
             client_id: "tenshu-test".to_owned(),
             client_secret: "tenshu-test-secret".to_owned().into(),
@@ -95,7 +120,7 @@ fn with_provider(config: &mut Config, issuer: &str) {
     );
 }
 
-async fn app_with(issuer: &str) -> TestApp {
+pub async fn app_with(issuer: &str) -> TestApp {
     let issuer = issuer.to_owned();
     TestApp::spawn_with(move |config| with_provider(config, &issuer)).await
 }
@@ -192,17 +217,22 @@ impl AtTheProvider {
     }
 }
 
-/// Presses a provider's button (`start`: sign in, or connect), returning where the app sends
-/// the browser: the provider's authorization URL.
-async fn press(app: &TestApp, start: impl std::fmt::Display) -> String {
+/// Presses a provider's button (`start`: sign in, or connect) as a browser without JavaScript,
+/// returning the provider's authorization URL, which the page links to.
+pub async fn press(app: &TestApp, start: impl std::fmt::Display) -> String {
     let token = app.csrf_token().await;
     let response = app.post_with_token(start, &token, &[]).await;
-    response.assert_status(StatusCode::SEE_OTHER);
-    location(&response)
+    response.assert_status_ok();
+    let document = html(&response);
+    let link = select(&document, "[data-testid=leave-for-provider]");
+    link.first()
+        .and_then(|link| link.attr("href"))
+        .expect("a link to the provider")
+        .to_owned()
 }
 
 /// The app's answer to the provider sending the browser back to `callback`.
-async fn come_back(app: &TestApp, callback: &str) -> TestResponse {
+pub async fn come_back(app: &TestApp, callback: &str) -> TestResponse {
     let path = callback.strip_prefix("http://localhost:8000").unwrap();
     app.server.get(path).add_header("accept", "text/html").await
 }
@@ -214,7 +244,7 @@ fn sign_in_with() -> paths::SignInWith {
 }
 
 /// Signs in (or up) with the provider as `login`, from the sign-in page's button.
-async fn through_the_provider(app: &TestApp, login: &str) -> TestResponse {
+pub async fn through_the_provider(app: &TestApp, login: &str) -> TestResponse {
     let authorize = press(app, sign_in_with()).await;
     let callback = AtTheProvider::default()
         .sign_in(&authorize, login, false)
@@ -222,11 +252,11 @@ async fn through_the_provider(app: &TestApp, login: &str) -> TestResponse {
     come_back(app, &callback).await
 }
 
-async fn identities_of(app: &TestApp, user_id: i64) -> Vec<identity::Model> {
+pub async fn identities_of(app: &TestApp, user_id: i64) -> Vec<identity::Model> {
     identity::of_user(app.db(), user_id).await.unwrap()
 }
 
-fn refusal(response: &TestResponse) -> String {
+pub fn refusal(response: &TestResponse) -> String {
     text_of(&html(response), "[data-testid=providers] [role=alert]")
 }
 
@@ -267,15 +297,22 @@ async fn the_trip_carries_state_nonce_and_pkce_and_comes_back_to_public_url() {
     for random in ["state", "nonce", "code_challenge"] {
         assert!(query[random].len() >= 22, "{random} is random and long");
     }
-    // The Host of the request does not change where the provider sends visitors back.
+    // htmx (the button, with JavaScript) is sent on at once; the Host of the request does not
+    // change where the provider sends visitors back.
     let token = app.csrf_token().await;
     let response = app
         .server
         .post(&sign_in_with().to_string())
         .add_header("host", "evil.example")
+        .add_header("hx-request", "true")
         .form(&[("csrf_token", token.as_str())])
         .await;
-    assert!(location(&response).contains("redirect_uri=http%3A%2F%2Flocalhost%3A8000%2F"));
+    let to = response.headers()["hx-redirect"].to_str().unwrap();
+    assert!(to.starts_with(&format!("{}/auth?", provider())), "{to}");
+    assert!(
+        to.contains("redirect_uri=http%3A%2F%2Flocalhost%3A8000%2F"),
+        "{to}"
+    );
 }
 
 #[tokio::test]
@@ -448,6 +485,34 @@ async fn the_last_way_in_cannot_be_disconnected() {
         )
         .await;
     response.assert_status(StatusCode::NOT_FOUND);
+
+    // She sets a password through a link emailed to her address; then the provider can go.
+    let page = html(&app.get(paths::AccountConnections).await);
+    assert!(text_of(&page, "[data-testid=no-password]").contains("no password"));
+    app.post_with_token(paths::AccountPasswordLink, &token, &[])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let link = app
+        .wait_for_mail("nina@example.com", 1)
+        .await
+        .link_to(paths::ResetPassword);
+    let reset_token = link.split("token=").nth(1).unwrap().to_owned();
+    app.submit(
+        &link,
+        paths::ResetPassword,
+        &[("token", &reset_token), ("password", PASSWORD)],
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    // The reset signed her out everywhere; the new password signs in.
+    app.sign_in("nina@example.com", PASSWORD)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let token = app.form_token(paths::AccountConnections).await;
+    app.post_with_token(paths::AccountDisconnect { id: identity.id }, &token, &[])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert!(identities_of(&app, nina.id).await.is_empty());
 }
 
 #[tokio::test]
@@ -591,6 +656,17 @@ async fn an_id_token_signed_with_a_key_the_provider_does_not_publish_is_refused(
 }
 
 #[tokio::test]
+async fn a_key_the_provider_rotated_in_is_read_and_accepted() {
+    // Its own provider: the key set changes once read.
+    let provider = start_provider(REDIRECT_URI, Keys::Rotated);
+    let app = app_with(&provider.issuer).await;
+    through_the_provider(&app, "nina@example.com")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert!(is_signed_in(&app).await);
+}
+
+#[tokio::test]
 async fn declining_at_the_provider_changes_nothing() {
     let app = app_with(provider()).await;
     let authorize = press(&app, sign_in_with()).await;
@@ -643,6 +719,7 @@ async fn settings_that_cannot_work_stop_the_app_with_the_key_to_fix() {
         preset,
         issuer: issuer.map(str::to_owned),
         tenant: None,
+        api_url: None,
         label: None,
         client_id: "id".to_owned(),
         client_secret: "secret".to_owned().into(),
@@ -700,4 +777,36 @@ async fn returns_from_a_provider_are_rate_limited() {
     }
     assert_eq!(statuses[0], StatusCode::BAD_REQUEST);
     assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS));
+}
+
+#[tokio::test]
+async fn doctor_reads_each_providers_discovery_document() {
+    let app = app_with(provider()).await;
+    let process = doctor::Process::current();
+    let findings = doctor::examine(&app.state.config, &process).await;
+    let seen: Vec<_> = findings
+        .iter()
+        .filter(|finding| finding.check == "oauth")
+        .collect();
+    assert_eq!(seen.len(), 1, "{findings:?}");
+    let doctor::Verdict::Ok(seen) = &seen[0].verdict else {
+        panic!("{findings:?}");
+    };
+    assert!(seen.contains("Test ID answered"), "{seen}");
+    assert!(seen.contains(REDIRECT_URI), "{seen}");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = app.state.config.clone();
+    with_provider(&mut config, &format!("http://127.0.0.1:{port}"));
+    let findings = doctor::examine(&config, &process).await;
+    assert!(!doctor::passed(&findings));
+    let problem = findings
+        .iter()
+        .find(|finding| finding.check == "oauth.providers")
+        .expect("the provider out of reach is a problem");
+    assert!(format!("{:?}", problem.verdict).contains("Test ID (test)"));
 }

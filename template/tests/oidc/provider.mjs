@@ -1,7 +1,7 @@
 // A real OpenID Connect provider for the sign-in tests: panva's oidc-provider (a certified
 // implementation), with its development login and consent pages. tests/app/oauth.rs starts it:
 //
-//   node tests/oidc/provider.mjs REDIRECT_URI [--wrong-keys]
+//   node tests/oidc/provider.mjs REDIRECT_URI [--wrong-keys | --rotated-keys]
 //
 // It listens on a free loopback port and prints its issuer URL once ready. One client is
 // registered: `tenshu-test`, secret `tenshu-test-secret`, sending people back to REDIRECT_URI.
@@ -13,7 +13,9 @@
 // It stops when its standard input closes: when the tests that started it end.
 //
 // With --wrong-keys, the keys it publishes are not the keys it signs with: every ID token it
-// issues fails its signature check.
+// issues fails its signature check. With --rotated-keys, it signs with a new key that its key set
+// lists only from the second time it is read, as after a rotation: a client that read the keys
+// before must read them again.
 
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -22,7 +24,7 @@ import Provider from 'oidc-provider';
 
 const [redirectUri, mode] = process.argv.slice(2);
 if (!redirectUri) {
-  console.error('usage: node provider.mjs REDIRECT_URI [--wrong-keys]');
+  console.error('usage: node provider.mjs REDIRECT_URI [--wrong-keys | --rotated-keys]');
   process.exit(2);
 }
 
@@ -70,12 +72,23 @@ const provider = new Provider(issuer, {
   features: { devInteractions: { enabled: true } },
 });
 
+// The key set as published, when it is not the provider's own.
+let published = null;
 if (mode === '--wrong-keys') {
-  const published = { keys: [publicPart({ ...signingKey(), kid: key.kid })] };
+  published = () => ({ keys: [publicPart({ ...signingKey(), kid: key.kid })] });
+} else if (mode === '--rotated-keys') {
+  const retired = publicPart(signingKey());
+  let reads = 0;
+  published = () => {
+    reads += 1;
+    return { keys: reads === 1 ? [retired] : [retired, publicPart(key)] };
+  };
+}
+if (published) {
   provider.use(async (ctx, next) => {
     if (ctx.path === '/jwks') {
       ctx.type = 'application/jwk-set+json';
-      ctx.body = published;
+      ctx.body = published();
       return;
     }
     await next();

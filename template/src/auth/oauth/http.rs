@@ -1,11 +1,13 @@
-//! How the app talks to providers (discovery, keys, tokens): reqwest, with no redirects followed
-//! (a provider's answer never sends the app elsewhere), a deadline, and a bound on what it reads.
+//! How the app talks to providers (discovery, keys, tokens, GitHub's API): reqwest, with no
+//! redirects followed (a provider's answer never sends the app elsewhere), a deadline, and a bound
+//! on what it reads.
 
 use std::{future::Future, pin::Pin, time::Duration};
 
-use openidconnect::{AsyncHttpClient, HttpRequest, HttpResponse};
+use openidconnect::{AsyncHttpClient, HttpRequest, HttpResponse, http::StatusCode, url::Url};
+use serde::de::DeserializeOwned;
 
-/// No provider document or token answer comes near this.
+/// No provider document or answer comes near this.
 const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug, Clone)]
@@ -21,6 +23,10 @@ pub enum HttpError {
     TooLarge,
     #[error(transparent)]
     Http(#[from] openidconnect::http::Error),
+    #[error("the answer was {0}")]
+    Status(StatusCode),
+    #[error("the answer is not the JSON expected: {0}")]
+    Json(#[from] serde_json::Error),
 }
 
 impl ProviderHttp {
@@ -30,9 +36,46 @@ impl ProviderHttp {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
+            // GitHub's API refuses requests without one.
+            .user_agent(concat!(
+                env!("CARGO_PKG_NAME"),
+                "/",
+                env!("CARGO_PKG_VERSION")
+            ))
             .build()?;
         Ok(Self { client })
     }
+
+    /// GETs `url` (with the access token, if any), and reads the JSON answer.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        url: Url,
+        access_token: Option<&str>,
+        accept: &str,
+    ) -> Result<T, HttpError> {
+        let mut request = self.client.get(url).header(reqwest::header::ACCEPT, accept);
+        if let Some(token) = access_token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let body = read_bounded(response).await?;
+        if !status.is_success() {
+            return Err(HttpError::Status(status));
+        }
+        Ok(serde_json::from_slice(&body)?)
+    }
+}
+
+async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, HttpError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(HttpError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 impl<'c> AsyncHttpClient<'c> for ProviderHttp {
@@ -41,19 +84,12 @@ impl<'c> AsyncHttpClient<'c> for ProviderHttp {
 
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(async move {
-            let mut response = self.client.execute(request.try_into()?).await?;
+            let response = self.client.execute(request.try_into()?).await?;
             let mut answer = openidconnect::http::Response::builder().status(response.status());
             for (name, value) in response.headers() {
                 answer = answer.header(name, value);
             }
-            let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await? {
-                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                    return Err(HttpError::TooLarge);
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(answer.body(body)?)
+            Ok(answer.body(read_bounded(response).await?)?)
         })
     }
 }

@@ -18,12 +18,16 @@ pub struct OAuthConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
-    /// A provider this app knows (its issuer, its label, its scopes): `google`, `microsoft`,
-    /// `gitlab`. Without one, `issuer` names any OpenID Connect provider.
+    /// A provider this app knows (its address, its label, its scopes): `google`, `microsoft`,
+    /// `gitlab`, `github`. Without one, `issuer` names any OpenID Connect provider.
     pub preset: Option<Preset>,
-    /// The provider's issuer URL, where its discovery document is: for `gitlab`, your own
-    /// GitLab's address (default `https://gitlab.com`); for no preset, required.
+    /// The provider's issuer URL, where its discovery document is: for no preset, required; for
+    /// `gitlab`, your own GitLab (default `https://gitlab.com`); for `github`, your GitHub
+    /// Enterprise Server (default `https://github.com`).
     pub issuer: Option<String>,
+    /// `github` only: the REST API's root, if not `https://api.github.com` (or, for a GitHub
+    /// Enterprise Server, `<issuer>/api/v3`).
+    pub api_url: Option<String>,
     /// `microsoft` only: your directory (tenant) id, whose accounts may sign in.
     pub tenant: Option<String>,
     /// What the button says after "Continue with" (default: the preset's name, or `NAME`).
@@ -50,6 +54,8 @@ pub enum Preset {
     Google,
     Microsoft,
     Gitlab,
+    /// OAuth 2 and GitHub's API: not OpenID Connect (`crate::auth::oauth::github`).
+    Github,
 }
 
 impl Preset {
@@ -58,10 +64,11 @@ impl Preset {
             Self::Google => "Google",
             Self::Microsoft => "Microsoft",
             Self::Gitlab => "GitLab",
+            Self::Github => "GitHub",
         }
     }
 
-    /// The issuer, from the settings the preset needs.
+    /// The OpenID Connect issuer, from the settings the preset needs.
     pub fn issuer(self, config: &ProviderConfig) -> Result<String, &'static str> {
         match self {
             Self::Google => Ok("https://accounts.google.com".to_owned()),
@@ -77,6 +84,7 @@ impl Preset {
                 .issuer
                 .clone()
                 .unwrap_or_else(|| "https://gitlab.com".to_owned())),
+            Self::Github => Err("GitHub is no OpenID Connect issuer"),
         }
     }
 }

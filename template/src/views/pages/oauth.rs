@@ -9,8 +9,8 @@ use crate::{
     views::components::form::{CsrfField, FormAlert},
 };
 
-/// "Continue with Google", one button per provider. Plain forms, not htmx: the answer sends the
-/// browser to the provider's site.
+/// "Continue with Google", one button per provider. htmx posts them and follows the answer to
+/// the provider's site (without JavaScript, a page with the link: see `crate::routes::oauth`).
 #[component]
 pub fn ProviderButtons(
     csrf: String,
@@ -24,7 +24,7 @@ pub fn ProviderButtons(
         .into_iter()
         .map(|(name, label)| {
             view! {
-                <form method="post" action=paths::SignInWith { provider: name }.to_string() data-hx-boost="false">
+                <form method="post" action=paths::SignInWith { provider: name }.to_string()>
                     <CsrfField token=csrf.clone() />
                     {next.clone().map(|next| view! { <input type="hidden" name="next" value=next /> })}
                     <button type="submit" class="btn btn-outline w-full">{format!("Continue with {label}")}</button>
@@ -40,14 +40,37 @@ pub fn ProviderButtons(
     }
 }
 
+/// The way on to the provider, for a browser without JavaScript.
+#[component]
+pub fn LeavingFor(label: String, url: String) -> impl IntoView {
+    view! {
+        <section class="card mx-auto max-w-md bg-base-100 shadow-sm" aria-labelledby="leaving-title">
+            <div class="card-body gap-4">
+                <h1 id="leaving-title" class="card-title text-2xl">{format!("Continue to {label}")}</h1>
+                <p class="text-base-content/80">{format!("{label} will ask you to sign in there, then send you back here.")}</p>
+                <a class="btn btn-primary self-start" href=url data-testid="leave-for-provider">{format!("Continue to {label}")}</a>
+            </div>
+        </section>
+    }
+}
+
 /// The account page's card: which providers sign in to this account.
 #[component]
-pub fn ConnectionsCard(connected: Vec<String>) -> impl IntoView {
+pub fn ConnectionsCard(
+    connected: Vec<String>,
+    /// Whether the account has a password (one a provider opened has none until set).
+    has_password: bool,
+) -> impl IntoView {
     let summary = if connected.is_empty() {
         "Sign in with another account you have (Google, GitLab…) instead of your password."
             .to_owned()
-    } else {
+    } else if has_password {
         format!("{} can sign you in.", connected.join(", "))
+    } else {
+        format!(
+            "{} can sign you in. Your account has no password yet: set one from there.",
+            connected.join(", ")
+        )
     };
     view! {
         <div class="card bg-base-100 shadow-sm">
@@ -81,8 +104,11 @@ pub fn ConnectionsPage(
     available: Vec<(String, String)>,
     /// Why the last connection or disconnection did not happen.
     error: Option<String>,
+    /// Whether the account has a password (one a provider opened has none until set).
+    has_password: bool,
 ) -> impl IntoView {
     let empty = rows.is_empty();
+    let password_csrf = csrf.clone();
     let list = rows
         .into_iter()
         .map(|row| {
@@ -112,7 +138,7 @@ pub fn ConnectionsPage(
         .into_iter()
         .map(|(name, label)| {
             view! {
-                <form method="post" action=paths::AccountConnect { provider: name }.to_string() data-hx-boost="false">
+                <form method="post" action=paths::AccountConnect { provider: name }.to_string()>
                     <CsrfField token=csrf.clone() />
                     <button type="submit" class="btn btn-outline">{format!("Connect {label}")}</button>
                 </form>
@@ -134,6 +160,20 @@ pub fn ConnectionsPage(
             } else {
                 view! { <ul class="flex flex-col gap-3" data-testid="connections">{list}</ul> }.into_any()
             }}
+            {(!has_password).then(|| view! {
+                <div class="card bg-base-100 shadow-sm">
+                    <div class="card-body">
+                        <h2 class="card-title">"Set a password"</h2>
+                        <p class="text-sm text-base-content/80" data-testid="no-password">
+                            "Your account has no password: only the accounts above sign you in. We can email you a link to choose one."
+                        </p>
+                        <form method="post" action=paths::AccountPasswordLink.to_string()>
+                            <CsrfField token=password_csrf />
+                            <button type="submit" class="btn btn-outline">"Email me a link to set a password"</button>
+                        </form>
+                    </div>
+                </div>
+            })}
             <div class="card bg-base-100 shadow-sm">
                 <div class="card-body">
                     <h2 class="card-title">"Connect an account"</h2>
