@@ -256,6 +256,34 @@ pub async fn identities_of(app: &TestApp, user_id: i64) -> Vec<identity::Model> 
     identity::of_user(app.db(), user_id).await.unwrap()
 }
 
+/// `url` with its query parameter `name` set to `value` (forging what a browser carries).
+pub fn with_param(url: &str, name: &str, value: &str) -> String {
+    let mut url = reqwest::Url::parse(url).unwrap();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(key, old)| {
+            let new = if key == name {
+                value.to_owned()
+            } else {
+                old.into_owned()
+            };
+            (key.into_owned(), new)
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    url.to_string()
+}
+
+/// The value of `url`'s query parameter `name`.
+pub fn param(url: &str, name: &str) -> String {
+    reqwest::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| panic!("no {name} in {url}"))
+}
+
 pub fn refusal(response: &TestResponse) -> String {
     text_of(&html(response), "[data-testid=providers] [role=alert]")
 }
@@ -545,21 +573,8 @@ async fn a_tampered_state_is_refused_and_ends_the_trip() {
     let callback = AtTheProvider::default()
         .sign_in(&authorize, "nina@example.com", false)
         .await;
-    let mut url = reqwest::Url::parse(&callback).unwrap();
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(key, value)| {
-            let value = if key == "state" {
-                "someone-elses-state".to_owned()
-            } else {
-                value.into_owned()
-            };
-            (key.into_owned(), value)
-        })
-        .collect();
-    url.query_pairs_mut().clear().extend_pairs(pairs);
-
-    let response = come_back(&app, url.as_str()).await;
+    let forged = with_param(&callback, "state", "someone-elses-state");
+    let response = come_back(&app, &forged).await;
     response.assert_status(StatusCode::BAD_REQUEST);
     assert!(refusal(&response).contains("expired, or was started in another browser"));
     // The trip is over: the genuine answer, after the forged one, is refused too.
@@ -593,27 +608,9 @@ async fn a_code_is_exchanged_once() {
     sign_out(&app).await;
 
     // A new trip, and the old code under its state: the provider refuses the used code.
-    let authorize = reqwest::Url::parse(&press(&app, sign_in_with()).await).unwrap();
-    let state = authorize
-        .query_pairs()
-        .find(|(key, _)| key == "state")
-        .unwrap()
-        .1
-        .into_owned();
-    let mut replayed = reqwest::Url::parse(&callback).unwrap();
-    let pairs: Vec<(String, String)> = replayed
-        .query_pairs()
-        .map(|(key, value)| {
-            let value = if key == "state" {
-                state.clone()
-            } else {
-                value.into_owned()
-            };
-            (key.into_owned(), value)
-        })
-        .collect();
-    replayed.query_pairs_mut().clear().extend_pairs(pairs);
-    let response = come_back(&app, replayed.as_str()).await;
+    let authorize = press(&app, sign_in_with()).await;
+    let replayed = with_param(&callback, "state", &param(&authorize, "state"));
+    let response = come_back(&app, &replayed).await;
     response.assert_status(StatusCode::BAD_REQUEST);
     assert!(refusal(&response).contains("did not accept this sign-in"));
     assert!(!is_signed_in(&app).await);
@@ -622,21 +619,10 @@ async fn a_code_is_exchanged_once() {
 #[tokio::test]
 async fn an_id_token_for_another_nonce_is_refused() {
     let app = app_with(provider()).await;
-    let mut authorize = reqwest::Url::parse(&press(&app, sign_in_with()).await).unwrap();
-    let pairs: Vec<(String, String)> = authorize
-        .query_pairs()
-        .map(|(key, value)| {
-            let value = if key == "nonce" {
-                "a-nonce-of-another-trip".to_owned()
-            } else {
-                value.into_owned()
-            };
-            (key.into_owned(), value)
-        })
-        .collect();
-    authorize.query_pairs_mut().clear().extend_pairs(pairs);
+    let authorize = press(&app, sign_in_with()).await;
+    let authorize = with_param(&authorize, "nonce", "a-nonce-of-another-trip");
     let callback = AtTheProvider::default()
-        .sign_in(authorize.as_str(), "nina@example.com", false)
+        .sign_in(&authorize, "nina@example.com", false)
         .await;
     let response = come_back(&app, &callback).await;
     response.assert_status(StatusCode::BAD_REQUEST);

@@ -28,7 +28,7 @@ use crate::{
         paths,
     },
     helpers::TestApp,
-    oauth::{come_back, identities_of, press, refusal},
+    oauth::{come_back, identities_of, param, press, refusal, with_param},
     two_factor::{is_signed_in, location},
 };
 
@@ -235,17 +235,7 @@ async fn github_signs_up_with_its_primary_verified_address_then_signs_in() {
     // The code was used: GitHub refuses it again (with a 200 and an error object).
     crate::two_factor::sign_out(&app).await;
     let authorize = press(&app, github()).await;
-    let state = reqwest::Url::parse(&authorize)
-        .unwrap()
-        .query_pairs()
-        .find(|(key, _)| key == "state")
-        .unwrap()
-        .1
-        .into_owned();
-    let replayed = format!(
-        "{}&state={state}",
-        callback.split("&state=").next().unwrap()
-    );
+    let replayed = with_param(&callback, "state", &param(&authorize, "state"));
     let response = come_back(&app, &replayed).await;
     response.assert_status(StatusCode::BAD_REQUEST);
     assert!(refusal(&response).contains("GitHub did not accept this sign-in"));
