@@ -45,6 +45,8 @@ pub enum Action {
     /// Passkey challenges asked for, and the answers checked.
     Passkey,
 {%- if oauth %}
+    /// Trips to other providers started (keyed by the provider's name).
+    OAuthStart,
     /// Returns from other providers (keyed by the provider's name).
     OAuth,
 {%- endif %}

@@ -17,7 +17,10 @@ impl MigrationTrait for Migration {
                     .col(big_integer(Identities::UserId))
                     // The provider's name in the app's settings (`[oauth.providers.NAME]`).
                     .col(string_len(Identities::Provider, 64))
-                    // Who the person is at the provider: its `sub`, which never changes (an
+                    // Who vouches for the person: the OpenID Connect issuer (GitHub: its API's
+                    // root). A name pointed at another issuer reaches none of these rows.
+                    .col(string_len(Identities::Issuer, 255))
+                    // Who the person is at the issuer: its `sub`, which never changes (an
                     // address can).
                     .col(string_len(Identities::Subject, 255))
                     // The address the provider gave when the identity was connected, to show.
@@ -33,13 +36,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // One person at a provider signs in to one account only.
+        // One person at an issuer signs in to one account only.
         manager
             .create_index(
                 Index::create()
-                    .name("idx_identities_provider_subject")
+                    .name("idx_identities_issuer_subject")
                     .table(Identities::Table)
-                    .col(Identities::Provider)
+                    .col(Identities::Issuer)
                     .col(Identities::Subject)
                     .unique()
                     .to_owned(),
@@ -69,6 +72,7 @@ enum Identities {
     Id,
     UserId,
     Provider,
+    Issuer,
     Subject,
     Email,
     CreatedAt,

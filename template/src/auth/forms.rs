@@ -245,13 +245,14 @@ fn given(value: &SecretString, auth: &AuthConfig) -> garde::Result {
 
 /// A path of this site to go to after signing in, or `None` for anything else: no other site
 /// (`https://evil.example`, `//evil.example`, `/\evil.example`) can use the sign-in form as a
-/// springboard.
+/// springboard. Only printable ASCII, as the site's own URLs are: anything else could not go into
+/// the `Location` header, and the sign-in would end on an error.
 pub fn safe_next(next: Option<&str>) -> Option<String> {
     let next = next?.trim();
     let local = next.starts_with('/')
         && !next.starts_with("//")
         && !next.starts_with("/\\")
-        && !next.chars().any(char::is_control);
+        && next.bytes().all(|byte| byte.is_ascii_graphic());
     local.then(|| next.to_owned())
 }
 
@@ -313,6 +314,9 @@ mod tests {
             "/\\evil.example",
             "",
             "x",
+            "/caf\u{e9}",
+            "/a b",
+            "/a\tb",
         ] {
             assert_eq!(safe_next(Some(hostile)), None, "{hostile}");
         }

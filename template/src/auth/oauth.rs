@@ -59,10 +59,12 @@ impl OAuth {
         for (name, settings) in &config.providers {
             anyhow::ensure!(
                 !name.is_empty()
+                    && name.len() <= 64
                     && name
                         .chars()
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
-                "oauth.providers.{name}: a provider's name may only hold a-z, 0-9 and -"
+                "oauth.providers.{name}: a provider's name may only hold a-z, 0-9 and -, at most 64 of \
+                 them"
             );
             let secret = settings.client_secret.expose_secret();
             if settings.client_id.is_empty() || secret.is_empty() {
@@ -170,12 +172,29 @@ pub struct Callback {
 /// Who the visitor is at the provider.
 #[derive(Debug, Clone)]
 pub struct Identity {
-    /// The provider's id of the person, which never changes.
+    /// Who vouches for the person: the issuer's URL (GitHub: its API's root). Identities are
+    /// kept by issuer, not by the provider's name in the settings, which can be pointed elsewhere.
+    pub issuer: String,
+    /// The issuer's id of the person, which never changes.
     pub subject: String,
     /// Their address, lower-cased, if the provider gave one.
     pub email: Option<String>,
     /// Whether the provider says they own that address.
     pub email_verified: bool,
+}
+
+impl Identity {
+    /// Refused when longer than the `identities` table keeps (no provider sends such).
+    fn fits(self) -> Result<Self, Refusal> {
+        let fits = self.issuer.len() <= 255
+            && self.subject.len() <= 255
+            && self.email.as_ref().is_none_or(|email| email.len() <= 320);
+        if fits {
+            Ok(self)
+        } else {
+            Err(Refusal::BadToken("an identity longer than kept".to_owned()))
+        }
+    }
 }
 
 /// Why a trip did not end with an identity. Each is the visitor's or the provider's doing, and
@@ -340,7 +359,9 @@ impl Provider {
             }
             Kind::GitHub(github) => github.identify(self, code, verifier).await,
         };
-        Ok(identified.map(|identity| (identity, trip.purpose)))
+        Ok(identified
+            .and_then(Identity::fits)
+            .map(|identity| (identity, trip.purpose)))
     }
 }
 

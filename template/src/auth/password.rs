@@ -54,13 +54,15 @@ impl Passwords {
             .await
     }
 
-    /// Whether `password` matches `stored`. With no stored hash (an unknown email), a dummy hash
-    /// is verified instead, which takes as long and returns false.
+    /// Whether `password` matches `stored`. With no stored hash (an unknown email, or an account
+    /// without a password, whose stored value is no PHC string), a dummy hash is verified
+    /// instead, which takes as long and returns false.
     pub async fn verify(
         &self,
         password: &SecretString,
         stored: Option<&str>,
     ) -> anyhow::Result<bool> {
+        let stored = stored.filter(|hash| hash.starts_with('$'));
         let known = stored.is_some();
         let stored = stored.map_or_else(|| Arc::clone(&self.dummy_hash), Arc::from);
         let password = password.clone();

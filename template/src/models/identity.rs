@@ -16,7 +16,9 @@ pub struct Model {
     pub user_id: i64,
     /// The provider's name in the settings (`[oauth.providers.NAME]`).
     pub provider: String,
-    /// Who the person is at the provider (its `sub`): unique with `provider`.
+    /// Who vouches for the person: the issuer's URL (GitHub: its API's root).
+    pub issuer: String,
+    /// Who the person is at the issuer (its `sub`): unique with `issuer`.
     pub subject: String,
     /// The address the provider gave when the identity was connected.
     pub email: Option<String>,
@@ -26,14 +28,14 @@ pub struct Model {
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// The identity of `subject` at `provider`, if it signs in to an account here.
+/// The identity of `subject` at `issuer`, if it signs in to an account here.
 pub async fn find(
     db: &impl ConnectionTrait,
-    provider: &str,
+    issuer: &str,
     subject: &str,
 ) -> Result<Option<Model>, DbErr> {
     Entity::find()
-        .filter(Column::Provider.eq(provider))
+        .filter(Column::Issuer.eq(issuer))
         .filter(Column::Subject.eq(subject))
         .one(db)
         .await
@@ -48,20 +50,28 @@ pub async fn of_user(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec<Mode
         .await
 }
 
-/// Connects `subject` at `provider` to the user. Taken already (by anyone) is a `DbErr` whose
-/// `sql_err()` is a unique-constraint violation.
+/// Who a provider says someone is, as stored.
+#[derive(Debug, Clone, Copy)]
+pub struct NewIdentity<'a> {
+    pub provider: &'a str,
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    pub email: Option<&'a str>,
+}
+
+/// Connects the identity to the user. Taken already (by anyone) is a `DbErr` whose `sql_err()`
+/// is a unique-constraint violation.
 pub async fn create(
     db: &impl ConnectionTrait,
     user_id: i64,
-    provider: &str,
-    subject: &str,
-    email: Option<&str>,
+    new: NewIdentity<'_>,
 ) -> Result<Model, DbErr> {
     ActiveModel {
         user_id: Set(user_id),
-        provider: Set(provider.to_owned()),
-        subject: Set(subject.to_owned()),
-        email: Set(email.map(str::to_owned)),
+        provider: Set(new.provider.to_owned()),
+        issuer: Set(new.issuer.to_owned()),
+        subject: Set(new.subject.to_owned()),
+        email: Set(new.email.map(str::to_owned)),
         created_at: Set(OffsetDateTime::now_utc()),
         last_used_at: Set(None),
         ..Default::default()

@@ -13,8 +13,8 @@
 //! - **No verified address**: nothing is opened or reached by address; the identity can still be
 //!   connected by a signed-in owner.
 //!
-//! Every refusal is a page with a 4xx and words for the visitor; the callback is rate-limited
-//! (`Action::OAuth`, per network and provider).
+//! Every refusal is a page with a 4xx and words for the visitor; trips out and returns are
+//! rate-limited (`Action::OAuthStart`, `Action::OAuth`: per network and provider).
 
 use axum::{
     Extension, Form,
@@ -36,7 +36,7 @@ use super::{
 use crate::{
     app::AppState,
     auth::{
-        forms::safe_next,
+        forms::{email_address, safe_next},
         guards::{RequireGuest, RequireUser},
         oauth::{self, Callback, Identity, Provider, Purpose, Refusal},
         session::CurrentUser,
@@ -72,6 +72,7 @@ pub struct StartForm {
 async fn start_sign_in(
     path: paths::SignInWith,
     _: RequireGuest,
+    ClientIp(ip): ClientIp,
     State(app): State<AppState>,
     session: Session,
     CsrfToken(csrf): CsrfToken,
@@ -79,6 +80,8 @@ async fn start_sign_in(
     Form(form): Form<StartForm>,
 ) -> Result<Response, AppError> {
     let provider = app.oauth.provider(&path.provider)?;
+    app.rate_limits
+        .check(Action::OAuthStart, ip, &provider.name)?;
     let next = safe_next(form.next.as_deref());
     let purpose = Purpose::SignIn { next: next.clone() };
     match provider.start(&session, purpose).await? {
@@ -90,12 +93,15 @@ async fn start_sign_in(
 async fn start_connecting(
     path: paths::AccountConnect,
     RequireUser(user): RequireUser,
+    ClientIp(ip): ClientIp,
     State(app): State<AppState>,
     session: Session,
     CsrfToken(csrf): CsrfToken,
     page: Page,
 ) -> Result<Response, AppError> {
     let provider = app.oauth.provider(&path.provider)?;
+    app.rate_limits
+        .check(Action::OAuthStart, ip, &provider.name)?;
     let purpose = Purpose::Connect { user_id: user.id };
     match provider.start(&session, purpose).await? {
         Ok(url) => Ok(leave_for(page, provider, url)),
@@ -118,8 +124,8 @@ fn leave_for(page: Page, provider: &Provider, url: String) -> Response {
     )
 }
 
-/// Where the provider sends the visitor back. Rate-limited (each return costs a request to the
-/// provider); the trips out are not, as a trip without its return does nothing.
+/// Where the provider sends the visitor back. Rate-limited, as the trips out are: each costs
+/// requests to the provider.
 async fn callback(
     path: paths::OAuthCallback,
     ClientIp(ip): ClientIp,
@@ -191,7 +197,8 @@ async fn account_of(
     identity: Identity,
 ) -> Result<Result<(user::Model, &'static str), (StatusCode, String)>, AppError> {
     let label = &provider.label;
-    let (user, welcome) = match identity::find(&app.db, &provider.name, &identity.subject).await? {
+    let (user, welcome) = match identity::find(&app.db, &identity.issuer, &identity.subject).await?
+    {
         Some(connected) => {
             let Some(user) = user::find_by_id(&app.db, connected.user_id).await? else {
                 return Err(AppError::NotFound);
@@ -200,7 +207,12 @@ async fn account_of(
             (user, "You are signed in.")
         }
         None => {
-            let Some(email) = identity.email.filter(|_| identity.email_verified) else {
+            // The address must also be one this app takes (`email_address`, as the forms).
+            let verified = identity
+                .email
+                .as_deref()
+                .filter(|_| identity.email_verified);
+            let Some(email) = verified.and_then(|email| email_address(email).ok()) else {
                 return Ok(Err((
                     StatusCode::FORBIDDEN,
                     format!(
@@ -213,7 +225,7 @@ async fn account_of(
             if user::find_by_email(&app.db, &email).await?.is_some() {
                 return Ok(Err((StatusCode::CONFLICT, account_exists(label, &email))));
             }
-            match open_account(app, provider, &identity.subject, &email).await? {
+            match open_account(app, provider, &identity, &email).await? {
                 Some(user) => (user, "Welcome! Your account is ready."),
                 None => return Ok(Err((StatusCode::CONFLICT, account_exists(label, &email)))),
             }
@@ -242,7 +254,7 @@ fn account_exists(label: &str, email: &str) -> String {
 async fn open_account(
     app: &AppState,
     provider: &Provider,
-    subject: &str,
+    identity: &Identity,
     email: &str,
 ) -> Result<Option<user::Model>, AppError> {
     let new = user::NewUser {
@@ -254,7 +266,7 @@ async fn open_account(
     let transaction = app.db.begin().await.map_err(anyhow::Error::new)?;
     let opened = async {
         let user = user::create(&transaction, new).await?;
-        identity::create(&transaction, user.id, &provider.name, subject, Some(email)).await?;
+        identity::create(&transaction, user.id, stored(provider, identity)).await?;
         Ok::<_, sea_orm::DbErr>(user)
     }
     .await;
@@ -268,6 +280,20 @@ async fn open_account(
     }
 }
 
+/// The identity as the `identities` table keeps it: the address only if the provider vouches for
+/// it (an unverified one is no fact about the user to show an administrator).
+fn stored<'a>(provider: &'a Provider, identity: &'a Identity) -> identity::NewIdentity<'a> {
+    identity::NewIdentity {
+        provider: &provider.name,
+        issuer: &identity.issuer,
+        subject: &identity.subject,
+        email: identity
+            .email
+            .as_deref()
+            .filter(|_| identity.email_verified),
+    }
+}
+
 async fn connect(
     app: &AppState,
     messages: Messages,
@@ -278,7 +304,7 @@ async fn connect(
     identity: Identity,
 ) -> Result<Response, AppError> {
     let label = &provider.label;
-    match identity::find(&app.db, &provider.name, &identity.subject).await? {
+    match identity::find(&app.db, &identity.issuer, &identity.subject).await? {
         Some(connected) if connected.user_id == user.id => {
             messages.info(format!("This {label} account is connected already."));
             return Ok(htmx::redirect(page.hx(), paths::AccountConnections));
@@ -293,8 +319,7 @@ async fn connect(
         }
         None => {}
     }
-    let email = identity.email.as_deref();
-    match identity::create(&app.db, user.id, &provider.name, &identity.subject, email).await {
+    match identity::create(&app.db, user.id, stored(provider, &identity)).await {
         Ok(_) => {}
         Err(error) if db::is_unique_violation(&error) => {
             let message = format!("This {label} account was just connected elsewhere.");
@@ -361,7 +386,12 @@ async fn refused(
             ),
         ),
     };
-    tracing::warn!(provider = provider.name, %refusal, "a sign-in with a provider was refused");
+    // Debug, not Display: a visitor can send the provider's `error` text, which is escaped so.
+    tracing::warn!(
+        provider = provider.name,
+        ?refusal,
+        "a sign-in with a provider was refused"
+    );
     match current {
         Some(user) => {
             let error = Some((status, message));

@@ -596,7 +596,7 @@ async fn a_tampered_state_is_refused_and_ends_the_trip() {
 }
 
 #[tokio::test]
-async fn a_code_is_exchanged_once() {
+async fn an_answer_used_once_signs_in_no_more() {
     let app = app_with(provider()).await;
     let authorize = press(&app, sign_in_with()).await;
     let callback = AtTheProvider::default()
@@ -607,7 +607,12 @@ async fn a_code_is_exchanged_once() {
         .assert_status(StatusCode::SEE_OTHER);
     sign_out(&app).await;
 
-    // A new trip, and the old code under its state: the provider refuses the used code.
+    // The same answer again: its trip is over.
+    come_back(&app, &callback)
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+    // Under a new trip's state: the provider refuses the code (used, and the new trip's PKCE
+    // verifier is not the one it was issued for), and the refusal is a 400, not a 500.
     let authorize = press(&app, sign_in_with()).await;
     let replayed = with_param(&callback, "state", &param(&authorize, "state"));
     let response = come_back(&app, &replayed).await;
@@ -639,6 +644,84 @@ async fn an_id_token_signed_with_a_key_the_provider_does_not_publish_is_refused(
     assert!(refusal(&response).contains("did not pass our checks"));
     assert!(!is_signed_in(&app).await);
     assert!(user::Entity::find().all(app.db()).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_not_signed_in_by_its_provider() {
+    let app = app_with(provider()).await;
+    through_the_provider(&app, "nina@example.com")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    sign_out(&app).await;
+    let nina = user::find_by_email(app.db(), "nina@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut disabled: user::ActiveModel = nina.into();
+    disabled.disabled_at = sea_orm::ActiveValue::Set(Some(time::OffsetDateTime::now_utc()));
+    sea_orm::ActiveModelTrait::update(disabled, app.db())
+        .await
+        .unwrap();
+
+    let response = through_the_provider(&app, "nina@example.com").await;
+    response.assert_status(StatusCode::FORBIDDEN);
+    assert!(refusal(&response).contains("This account is disabled"));
+    assert!(!is_signed_in(&app).await);
+}
+
+#[tokio::test]
+async fn a_connection_started_by_someone_signed_out_since_connects_nothing() {
+    let app = app_with(provider()).await;
+    let ann = app.create_user("ann@example.com", PASSWORD, false).await;
+    app.sign_in("ann@example.com", PASSWORD).await;
+    let connect = paths::AccountConnect {
+        provider: "test".to_owned(),
+    };
+    let authorize = press(&app, connect).await;
+    let callback = AtTheProvider::default()
+        .sign_in(&authorize, "nina@example.com", false)
+        .await;
+    // Signed out and in as bob meanwhile, in the same browser.
+    sign_out(&app).await;
+    app.create_user("bob@example.com", PASSWORD, false).await;
+    app.sign_in("bob@example.com", PASSWORD).await;
+    // The sign-out ended the session, and the trip with it.
+    come_back(&app, &callback)
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+    assert!(identities_of(&app, ann.id).await.is_empty());
+    let bob = user::find_by_email(app.db(), "bob@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(identities_of(&app, bob.id).await.is_empty());
+}
+
+#[tokio::test]
+async fn next_is_followed_after_a_sign_in_by_provider_and_only_within_the_site() {
+    let app = app_with(provider()).await;
+    for (next, expected) in [
+        ("/account", "/account"),
+        ("https://evil.example/", "/"),
+        ("/caf\u{e9}", "/"),
+    ] {
+        let token = app.csrf_token().await;
+        let response = app
+            .post_with_token(sign_in_with(), &token, &[("next", next)])
+            .await;
+        let document = html(&response);
+        let authorize = select(&document, "[data-testid=leave-for-provider]")[0]
+            .attr("href")
+            .unwrap()
+            .to_owned();
+        let callback = AtTheProvider::default()
+            .sign_in(&authorize, "nina@example.com", false)
+            .await;
+        let response = come_back(&app, &callback).await;
+        response.assert_status(StatusCode::SEE_OTHER);
+        assert_eq!(location(&response), expected, "{next}");
+        sign_out(&app).await;
+    }
 }
 
 #[tokio::test]
@@ -692,11 +775,22 @@ async fn a_provider_out_of_reach_is_a_clear_4xx_on_the_sign_in_page() {
     )
     .await
     .assert_status(StatusCode::BAD_REQUEST);
-    // Garbage in the query is the same refusal, never a 500.
-    app.server
-        .get("/login/oauth/test/callback?code[]=1&state=%ff")
-        .await
-        .assert_status_not_ok();
+    // Garbage in the query is a 4xx too, never a 500.
+    for garbage in [
+        "code[]=1&state=%ff",
+        "state=%C3%A9&error=%00",
+        "code=&state=",
+    ] {
+        let response = app
+            .server
+            .get(&format!("/login/oauth/test/callback?{garbage}"))
+            .await;
+        assert!(
+            response.status_code().is_client_error(),
+            "{garbage}: {}",
+            response.status_code()
+        );
+    }
 }
 
 #[tokio::test]

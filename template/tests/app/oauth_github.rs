@@ -232,7 +232,8 @@ async fn github_signs_up_with_its_primary_verified_address_then_signs_in() {
     );
     assert_eq!(identities[0].provider, "github");
 
-    // The code was used: GitHub refuses it again (with a 200 and an error object).
+    // Its code under a new trip's state: GitHub refuses it (used, and another PKCE verifier),
+    // with a 200 and an error object, which is a 400 here.
     crate::two_factor::sign_out(&app).await;
     let authorize = press(&app, github()).await;
     let replayed = with_param(&callback, "state", &param(&authorize, "state"));

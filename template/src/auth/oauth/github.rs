@@ -118,6 +118,7 @@ impl GitHub {
             .find(|email| email.primary && email.verified)
             .map(|email| crate::models::user::normalize_email(&email.email));
         Ok(Identity {
+            issuer: self.api.to_string(),
             subject: user.id.to_string(),
             email_verified: email.is_some(),
             email,

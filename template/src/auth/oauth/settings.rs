@@ -75,9 +75,10 @@ impl Preset {
             // Microsoft's "common" endpoint names no single issuer, so ID tokens could not be
             // checked against one: a tenant it must be.
             Self::Microsoft => match config.tenant.as_deref() {
-                Some(tenant) if is_tenant_id(tenant) => {
-                    Ok(format!("https://login.microsoftonline.com/{tenant}/v2.0"))
-                }
+                Some(tenant) if is_tenant_id(tenant) => Ok(format!(
+                    "https://login.microsoftonline.com/{}/v2.0",
+                    tenant.to_lowercase()
+                )),
                 _ => Err("needs `tenant`: your directory (tenant) id, a UUID from Entra ID"),
             },
             Self::Gitlab => Ok(config
