@@ -353,8 +353,8 @@ async fn storage(config: &Config) -> Finding {
     }
 }
 {%- endif %}
-
 {%- if oauth %}
+
 /// Reads each provider's discovery document and keys (GitHub: its API), as a sign-in would.
 async fn providers(config: &Config) -> Vec<Finding> {
     let oauth = match crate::auth::oauth::OAuth::new(&config.oauth, &config.server.public_url) {
@@ -402,8 +402,8 @@ async fn providers(config: &Config) -> Vec<Finding> {
     }
     findings
 }
+{%- endif %}
 
-{% endif -%}
 /// Connects to the SMTP server and signs in, as sending would.
 async fn mail(config: &Config) -> Finding {
     let smtp = &config.mail.smtp;
