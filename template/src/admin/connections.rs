@@ -3,7 +3,7 @@
 
 use tenshu_admin::ActionFuture;
 
-use crate::{app::AppState, error::AppError, models::identity};
+use crate::{app::AppState, error::AppError, models::identity, views::components::value::day};
 
 /// "GitHub (octocat@example.com), connected 4 December 2026, last used …", one per provider.
 pub fn connected_accounts(app: &AppState, id: i64) -> ActionFuture<'_, AppError> {
@@ -12,10 +12,6 @@ pub fn connected_accounts(app: &AppState, id: i64) -> ActionFuture<'_, AppError>
         if identities.is_empty() {
             return Ok("None".to_owned());
         }
-        let day = |at: time::OffsetDateTime| {
-            let date = at.date();
-            format!("{} {} {}", date.day(), date.month(), date.year())
-        };
         let described = identities
             .into_iter()
             .map(|identity| {

@@ -243,12 +243,28 @@ fn sign_in_with() -> paths::SignInWith {
     }
 }
 
+fn connect_test() -> paths::AccountConnect {
+    paths::AccountConnect {
+        provider: "test".to_owned(),
+    }
+}
+
+/// Presses a provider's button (`start`) and signs in at the provider as `login`: the URL it
+/// sends the browser back to.
+async fn to_the_provider_and_back(
+    app: &TestApp,
+    start: impl std::fmt::Display,
+    login: &str,
+) -> String {
+    let authorize = press(app, start).await;
+    AtTheProvider::default()
+        .sign_in(&authorize, login, false)
+        .await
+}
+
 /// Signs in (or up) with the provider as `login`, from the sign-in page's button.
 pub async fn through_the_provider(app: &TestApp, login: &str) -> TestResponse {
-    let authorize = press(app, sign_in_with()).await;
-    let callback = AtTheProvider::default()
-        .sign_in(&authorize, login, false)
-        .await;
+    let callback = to_the_provider_and_back(app, sign_in_with(), login).await;
     come_back(app, &callback).await
 }
 
@@ -418,16 +434,8 @@ async fn the_owner_connects_a_provider_after_signing_in_and_it_signs_in_from_the
         .assert_status(StatusCode::SEE_OTHER);
 
     // Even an identity whose address the provider does not vouch for: the owner signed in.
-    let authorize = press(
-        &app,
-        paths::AccountConnect {
-            provider: "test".to_owned(),
-        },
-    )
-    .await;
-    let callback = AtTheProvider::default()
-        .sign_in(&authorize, "unverified-ann@example.com", false)
-        .await;
+    let callback =
+        to_the_provider_and_back(&app, connect_test(), "unverified-ann@example.com").await;
     let response = come_back(&app, &callback).await;
     response.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(location(&response), paths::AccountConnections.to_string());
@@ -470,13 +478,7 @@ async fn an_identity_connected_to_one_account_is_not_connected_to_another() {
     let bob = app.create_user("bob@example.com", PASSWORD, false).await;
     app.sign_in("bob@example.com", PASSWORD).await;
 
-    let connect = paths::AccountConnect {
-        provider: "test".to_owned(),
-    };
-    let authorize = press(&app, connect).await;
-    let callback = AtTheProvider::default()
-        .sign_in(&authorize, "nina@example.com", false)
-        .await;
+    let callback = to_the_provider_and_back(&app, connect_test(), "nina@example.com").await;
     let response = come_back(&app, &callback).await;
     response.assert_status(StatusCode::CONFLICT);
     assert!(identities_of(&app, bob.id).await.is_empty());
@@ -547,16 +549,7 @@ async fn the_last_way_in_cannot_be_disconnected() {
 async fn two_factor_still_asks_for_its_second_step_after_the_provider() {
     let app = app_with(provider()).await;
     let enabled = enable_two_factor(&app, "ann@example.com").await;
-    let authorize = press(
-        &app,
-        paths::AccountConnect {
-            provider: "test".to_owned(),
-        },
-    )
-    .await;
-    let callback = AtTheProvider::default()
-        .sign_in(&authorize, "ann@example.com", false)
-        .await;
+    let callback = to_the_provider_and_back(&app, connect_test(), "ann@example.com").await;
     come_back(&app, &callback)
         .await
         .assert_status(StatusCode::SEE_OTHER);
@@ -674,13 +667,7 @@ async fn a_connection_started_by_someone_signed_out_since_connects_nothing() {
     let app = app_with(provider()).await;
     let ann = app.create_user("ann@example.com", PASSWORD, false).await;
     app.sign_in("ann@example.com", PASSWORD).await;
-    let connect = paths::AccountConnect {
-        provider: "test".to_owned(),
-    };
-    let authorize = press(&app, connect).await;
-    let callback = AtTheProvider::default()
-        .sign_in(&authorize, "nina@example.com", false)
-        .await;
+    let callback = to_the_provider_and_back(&app, connect_test(), "nina@example.com").await;
     // Signed out and in as bob meanwhile, in the same browser.
     sign_out(&app).await;
     app.create_user("bob@example.com", PASSWORD, false).await;

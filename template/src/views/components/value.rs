@@ -1,6 +1,6 @@
 //! Values of a row as pages show them ([`Shown`]) and as form fields hold them
 //! ([`Shown::as_input`]): dates as browsers' date inputs send them, an empty field for nothing;
-//! and [`first_line`], to name a row by its text.
+//! [`first_line`], to name a row by its text; and [`day`], a date as people read it.
 
 use sea_orm::prelude::{Decimal, Json, Uuid};
 use time::{
@@ -21,6 +21,12 @@ pub fn first_line(text: &str, max_chars: usize) -> Option<String> {
     }
     let cut: String = line.chars().take(max_chars.saturating_sub(1)).collect();
     Some(format!("{}…", cut.trim_end()))
+}
+
+/// A date as people read it: 4 December 2026.
+pub fn day(at: OffsetDateTime) -> String {
+    let date = at.date();
+    format!("{} {} {}", date.day(), date.month(), date.year())
 }
 
 /// A value as a page shows it, and as a form field holds it.

@@ -6,7 +6,10 @@ use time::OffsetDateTime;
 
 use crate::{
     paths,
-    views::components::form::{CsrfField, FormAlert},
+    views::components::{
+        form::{CsrfField, FormAlert},
+        value::day,
+    },
 };
 
 /// "Continue with Google", one button per provider. htmx posts them and follows the answer to
@@ -113,8 +116,7 @@ pub fn ConnectionsPage(
         .into_iter()
         .map(|row| {
             let action = paths::AccountDisconnect { id: row.id }.to_string();
-            let date = row.created_at.date();
-            let since = format!("Connected {} {} {}", date.day(), date.month(), date.year());
+            let since = format!("Connected {}", day(row.created_at));
             view! {
                 <li class="card bg-base-100 shadow-sm">
                     <div class="card-body flex-row flex-wrap items-center justify-between gap-2 py-4">

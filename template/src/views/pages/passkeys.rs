@@ -3,12 +3,14 @@
 //! the form's challenge URL, has the device answer, and sends the answer in `credential`.
 
 use leptos::prelude::*;
-use time::OffsetDateTime;
 
 use crate::{
     models::passkey,
     paths,
-    views::components::form::{CsrfField, Field, FormAlert, FormErrors},
+    views::components::{
+        form::{CsrfField, Field, FormAlert, FormErrors},
+        value::day,
+    },
 };
 
 /// Where the script writes what went wrong on the device (an alert once it says something).
@@ -182,10 +184,4 @@ fn PasskeyRow(csrf: String, key: passkey::Model, errors: FormErrors) -> impl Int
             </div>
         </li>
     }
-}
-
-/// A date as people read it: 4 December 2026.
-fn day(at: OffsetDateTime) -> String {
-    let date = at.date();
-    format!("{} {} {}", date.day(), date.month(), date.year())
 }
