@@ -20,7 +20,7 @@ use tower_sessions::cookie::Key;
 
 use crate::{
 {%- if auth %}
-    auth::{guards::AdminPolicy, passkeys::Passkeys, password::Passwords},
+    auth::{guards::AdminPolicy, passkeys::Passkeys, password::Passwords, session::RecentUsers},
 {%- endif %}
     cache::Cache,
     client_ip::TrustedProxies,
@@ -58,6 +58,8 @@ pub struct App {
     /// The sessions: in the database, the recent ones also in memory.
     pub sessions: DbSessionStore,
 {%- if auth %}
+    /// The rows of recently signed-in users, kept as long as their sessions are.
+    pub users: RecentUsers,
     /// Hashes and verifies passwords, a few at a time.
     pub passwords: Passwords,
     /// Checks what passkeys sign, for the site at `public_url`.
@@ -216,6 +218,7 @@ impl Services {
             ),
         }
 {%- if auth %}
+        let users = RecentUsers::remembering(session::memory_bound(&config));
         let passwords = Passwords::new(&config.auth)?;
         let passkeys = Passkeys::new(&config.server.public_url, &config.name)?;
 {%- endif %}
@@ -253,6 +256,7 @@ impl Services {
                 session_key,
                 sessions,
 {%- if auth %}
+                users,
                 passwords,
                 passkeys,
 {%- endif %}

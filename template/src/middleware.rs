@@ -15,7 +15,7 @@ use tower::util::MapRequestLayer;
 use tracing::Span;
 
 pub use self::{
-    compression::compression,
+    compression::{Encoding, compression},
     error_pages::error_pages,
     security_headers::{CONTENT_SECURITY_POLICY, security_headers},
 };

@@ -58,7 +58,12 @@ pub mod passkeys;
 
 use std::sync::Arc;
 
-use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware::from_fn_with_state};
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::StatusCode,
+    middleware::{from_fn, from_fn_with_state},
+};
 use axum_messages::MessagesManagerLayer;
 use tower::ServiceBuilder;
 use tower_http::{
@@ -122,6 +127,7 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
         .layer(from_fn_with_state(
             crate::auth::session::Accounts {
                 db: state.db.clone(),
+                users: state.users.clone(),
                 remember_for: time::Duration::days(config.auth.remember_days),
             },
             crate::auth::session::load_current_user,
@@ -160,7 +166,7 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(middleware::security_headers(state.config.server.hsts))
-                .layer(middleware::compression())
+                .layer(from_fn(middleware::compression))
                 .layer(from_fn_with_state(
                     Arc::new(state.config.clone()),
                     middleware::error_pages,

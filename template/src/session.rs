@@ -67,7 +67,12 @@ pub fn cookie_name(config: &Config) -> &'static str {
 
 /// The store of the app's sessions: in the database, and for `session.cache_seconds` in memory.
 pub fn store_for(config: &Config, db: DatabaseConnection) -> DbSessionStore {
-    DbSessionStore::remembering(db, Duration::from_secs(config.session.cache_seconds))
+    DbSessionStore::remembering(db, memory_bound(config))
+}
+
+/// How long what a session needs is kept in memory: `session.cache_seconds`.
+pub fn memory_bound(config: &Config) -> Duration {
+    Duration::from_secs(config.session.cache_seconds)
 }
 
 /// The session layer, as configured, on `store` (one per app, shared by its routers).

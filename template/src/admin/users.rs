@@ -162,7 +162,8 @@ async fn update(
     let mut changed = user.into_active_model();
     change(&mut changed);
     changed.updated_at = Set(OffsetDateTime::now_utc());
-    changed.update(&app.db).await?;
+    let updated = changed.update(&app.db).await?;
+    app.users.forget(updated.id).await;
     Ok(email)
 }
 

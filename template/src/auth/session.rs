@@ -1,4 +1,4 @@
-//! Who is signed in: the user's id in the session, checked against the database on every request.
+//! Who is signed in: the user's id in the session, checked against the user's row on every request.
 //!
 //! - [`sign_in`] gives the visitor a new session id (one seen before signing in is worthless
 //!   after, and so is the CSRF token: see `crate::csrf`), stores the user, and records the
@@ -17,15 +17,19 @@
 //! - [`sign_out`] deletes the session: data, flash messages and all.
 //! - [`load_current_user`], a middleware, puts the [`CurrentUser`] into the request for the
 //!   guards (`crate::auth::guards`) and the layout.
+//! - The rows it reads are kept in memory for `session.cache_seconds`, like the sessions
+//!   themselves ([`RecentUsers`]): reading pages reads no row. Forms and every other unsafe
+//!   request read the row, and so does a refusal, so what is kept only ever lets a page be shown.
 
 use std::sync::Arc;
 
 use axum::{
     extract::{Request, State},
-    http::{HeaderValue, header},
+    http::{HeaderValue, Method, header},
     middleware::Next,
     response::Response,
 };
+use moka::future::Cache as Moka;
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait as _,
     QueryFilter as _, sea_query::Expr,
@@ -214,10 +218,12 @@ pub async fn refresh_fingerprint(session: &Session, user: &user::Model) -> Resul
         .map_err(AppError::from)
 }
 
-/// What [`load_current_user`] needs: the database, and how long "remember me" keeps a session.
+/// What [`load_current_user`] needs: the database, the rows of recent users, and how long
+/// "remember me" keeps a session.
 #[derive(Debug, Clone)]
 pub struct Accounts {
     pub db: DatabaseConnection,
+    pub users: RecentUsers,
     pub remember_for: Duration,
 }
 
@@ -232,7 +238,9 @@ pub async fn load_current_user(
     mut request: Request,
     next: Next,
 ) -> Result<Response, AppError> {
-    let signed_in = current_user(&accounts.db, &session).await?;
+    // A page may be shown from a row read a few seconds ago; anything that changes data may not.
+    let only_reads = matches!(*request.method(), Method::GET | Method::HEAD);
+    let signed_in = current_user(&accounts, &session, only_reads).await?;
     if let Some(user) = &signed_in {
         request.extensions_mut().insert(user.clone());
     }
@@ -257,23 +265,91 @@ pub async fn load_current_user(
 }
 
 async fn current_user(
-    db: &DatabaseConnection,
+    accounts: &Accounts,
     session: &Session,
+    only_reads: bool,
 ) -> Result<Option<CurrentUser>, AppError> {
     // No session cookie: no database query.
     let Some(user_id) = session.get::<i64>(USER_ID).await? else {
         return Ok(None);
     };
     let stored_fingerprint = session.get::<String>(FINGERPRINT).await?;
-    let user = user::find_by_id(db, user_id).await?;
-    let Some(user) = user.filter(|user| {
+    let still_theirs = |user: &user::Model| {
         !user.is_disabled() && stored_fingerprint.as_deref() == Some(&fingerprint(user))
-    }) else {
+    };
+    let kept = if only_reads {
+        accounts.users.kept(user_id).await
+    } else {
+        None
+    };
+    let user = match kept {
+        Some(user) if still_theirs(&user) => Some(user),
+        // Not kept, or kept and refused (this instance may have changed the row since): the
+        // row decides.
+        _ => accounts
+            .users
+            .read(&accounts.db, user_id)
+            .await?
+            .filter(|user| still_theirs(user)),
+    };
+    let Some(user) = user else {
         sign_out(session).await?;
         return Ok(None);
     };
     renew_if_due(session).await?;
-    Ok(Some(CurrentUser(Arc::new(user))))
+    Ok(Some(CurrentUser(user)))
+}
+
+/// The rows of the users of recent requests, kept in memory for `session.cache_seconds` (0
+/// keeps none), as the session store keeps their sessions (`crate::session`): a change made by
+/// another instance (an account disabled, a password changed) is seen here within that bound,
+/// as a sign-out there is. This instance forgets a row as soon as it changes it ([`forget`]).
+///
+/// [`forget`]: RecentUsers::forget
+#[derive(Debug, Clone)]
+pub struct RecentUsers(Option<Moka<i64, Arc<user::Model>>>);
+
+impl RecentUsers {
+    /// At most this many rows are kept; beyond, the least used are read again when needed.
+    const CAPACITY: u64 = 10_000;
+
+    pub fn remembering(bound: std::time::Duration) -> Self {
+        Self((!bound.is_zero()).then(|| {
+            Moka::builder()
+                .max_capacity(Self::CAPACITY)
+                // From when it was read, however often it is used since.
+                .time_to_live(bound)
+                .build()
+        }))
+    }
+
+    /// The row of user `id` if it was read within the bound.
+    async fn kept(&self, id: i64) -> Option<Arc<user::Model>> {
+        self.0.as_ref()?.get(&id).await
+    }
+
+    /// The row of user `id`, read from the database now, and kept.
+    async fn read(
+        &self,
+        db: &impl ConnectionTrait,
+        id: i64,
+    ) -> Result<Option<Arc<user::Model>>, DbErr> {
+        let found = user::find_by_id(db, id).await?.map(Arc::new);
+        if let Some(kept) = &self.0 {
+            match &found {
+                Some(user) => kept.insert(id, user.clone()).await,
+                None => kept.invalidate(&id).await,
+            }
+        }
+        Ok(found)
+    }
+
+    /// Forgets the row of user `id`, after this instance changed it: the next request reads it.
+    pub async fn forget(&self, id: i64) {
+        if let Some(kept) = &self.0 {
+            kept.invalidate(&id).await;
+        }
+    }
 }
 
 /// Pushes back the expiry of a signed-in session, once a day at most.
@@ -291,9 +367,11 @@ async fn renew_if_due(session: &Session) -> Result<(), AppError> {
 
 /// A short digest of the password hash: it changes whenever the password does.
 fn fingerprint(user: &user::Model) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(user.password_hash.as_bytes());
     digest[..16]
         .iter()
-        .map(|byte| format!("{byte:02x}"))
+        .flat_map(|byte| [HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]])
+        .map(char::from)
         .collect()
 }

@@ -39,8 +39,11 @@ use axum::{
 };
 use moka::{Expiry, future::Cache as Moka};
 
-use super::compressed::{Compressed, Encoding};
-use crate::htmx::{HxRequest, VARY_HTMX};
+use super::compressed::{self, Compressed};
+use crate::{
+    htmx::{HxRequest, VARY_HTMX},
+    middleware::Encoding,
+};
 
 /// Set on responses served from the page cache: `x-cache: hit`.
 pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
@@ -138,7 +141,11 @@ pub async fn serve_cached_pages(
         return next.run(request).await;
     };
     if let Some(page) = pages.get(&key).await {
-        return hit(&page, Encoding::for_request(request.headers())).await;
+        return hit(
+            &page,
+            Encoding::negotiate(request.headers(), compressed::ENCODINGS),
+        )
+        .await;
     }
     let response = next.run(request).await;
     let Some(&Cacheable(ttl)) = response.extensions().get::<Cacheable>() else {

@@ -175,6 +175,7 @@ async fn change_password(
     changed.password_hash = Set(password_hash);
     changed.updated_at = Set(OffsetDateTime::now_utc());
     let updated = changed.update(&app.db).await?;
+    app.users.forget(updated.id).await;
     tokens::revoke_all(&app.db, updated.id).await?;
     // Every other device is signed out; this one stays signed in.
     auth_session::revoke_all(&app.db, &app.sessions, updated.id, Some(&session)).await?;
@@ -326,6 +327,7 @@ async fn confirm_email(
         }
         Err(error) => return Err(error.into()),
     };
+    app.users.forget(updated.id).await;
     // Links sent to the old address are void.
     tokens::revoke_all(&app.db, updated.id).await?;
     messages.success(format!("Your address is now {new_email}."));

@@ -430,6 +430,7 @@ async fn save(
         .await
     {
         Ok(id) => {
+            forget_if_user(app, resource, id).await;
             messages.success(if row.is_some() { "Saved." } else { "Created." });
             Ok(htmx::redirect(page.hx(), row_href(resource.key(), id)))
         }
@@ -443,6 +444,13 @@ async fn save(
         }
         Err(SaveError::NotFound) => Err(AppError::NotFound),
         Err(SaveError::Failed(error)) => Err(error),
+    }
+}
+
+/// After a user's row changed here: their next page reads it (`crate::auth::session::RecentUsers`).
+async fn forget_if_user(app: &AppState, resource: &'static dyn Resource<AppState>, id: i64) {
+    if resource.table() == user::Entity.table_name() {
+        app.users.forget(id).await;
     }
 }
 
@@ -544,6 +552,7 @@ async fn delete(
     }
     match resource.delete(&app.db, id).await {
         Ok(_) => {
+            forget_if_user(&app, resource, id).await;
             messages.success(format!("{title} is deleted."));
             Ok(htmx::redirect(page.hx(), list_href(&key)))
         }

@@ -518,6 +518,7 @@ async fn verify_email(
     verified.email_verified_at = Set(Some(now));
     verified.updated_at = Set(now);
     let user = verified.update(&app.db).await?;
+    app.users.forget(user.id).await;
     // Any other link sent before is void now.
     tokens::revoke_all(&app.db, user.id).await?;
     let welcome = "Your email address is confirmed. Welcome!";
@@ -710,6 +711,7 @@ async fn reset_password(
         changed.email_verified_at = Set(Some(now));
     }
     let user = changed.update(&app.db).await?;
+    app.users.forget(user.id).await;
     tokens::revoke_all(&app.db, user.id).await?;
     // Whoever knew the old password is signed out everywhere.
     auth_session::revoke_all(&app.db, &app.sessions, user.id, None).await?;

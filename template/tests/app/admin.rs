@@ -527,12 +527,23 @@ async fn user_actions_verify_grant_revoke_sign_out_disable_and_enable() {
         .await;
     assert!(find_user(&app, "ann@example.com").await.is_verified());
 
+    // Ann's pages see each change at once, though her row was read a moment ago and is kept for
+    // `session.cache_seconds`: the instance that changes a row forgets it.
+    ann_browser
+        .get("/admin")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
     app.post_with_token(act("grant-admin", ann.id), &token, &[])
         .await;
     assert!(find_user(&app, "ann@example.com").await.is_admin);
+    ann_browser.get("/admin").await.assert_status_ok();
     app.post_with_token(act("revoke-admin", ann.id), &token, &[])
         .await;
     assert!(!find_user(&app, "ann@example.com").await.is_admin);
+    ann_browser
+        .get("/admin")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
 
     // Not one's own role: a message, and nothing changes.
     let own = app

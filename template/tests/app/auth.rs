@@ -5,7 +5,7 @@ use axum::http::{StatusCode, header};
 use axum_extra::routing::TypedPath;
 use axum_test::TestResponse;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-use sea_orm::EntityTrait as _;
+use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, EntityTrait as _, IntoActiveModel as _};
 use secrecy::SecretString;
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
@@ -262,6 +262,67 @@ async fn a_session_signed_out_on_one_instance_is_refused_by_another_within_cache
         .await
         .assert_status(StatusCode::SEE_OTHER);
     other_instance.stop().await;
+}
+
+/// Disables `user` as another instance of the app (or the `user` command) would: in the
+/// database, behind this instance's back.
+async fn disable_elsewhere(app: &TestApp, user: user::Model) {
+    let mut disabled = user.into_active_model();
+    disabled.disabled_at = Set(Some(OffsetDateTime::now_utc()));
+    disabled.update(app.db()).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_account_disabled_elsewhere_is_refused_by_the_next_form_at_once() {
+    // Pages may show a user's row read up to `session.cache_seconds` ago (ten seconds here);
+    // forms and every other unsafe request read it again.
+    let app = TestApp::spawn().await;
+    let user = app.create_user("ru@example.com", PASSWORD, false).await;
+    app.sign_in("ru@example.com", PASSWORD).await;
+    let token = app.form_token(paths::Account).await;
+
+    disable_elsewhere(&app, user).await;
+    let refused = app
+        .post_with_token(
+            paths::AccountPassword,
+            &token,
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "another long password"),
+            ],
+        )
+        .await;
+
+    refused.assert_status(StatusCode::SEE_OTHER);
+    assert!(
+        refused
+            .header(header::LOCATION)
+            .to_str()
+            .unwrap()
+            .starts_with(&paths::SignIn.to_string())
+    );
+    // Signed out: the session is gone, for pages too.
+    app.get(&paths::Account.to_string())
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn an_account_disabled_elsewhere_is_refused_by_pages_within_cache_seconds() {
+    let app = TestApp::spawn_with(|config| config.session.cache_seconds = 1).await;
+    let user = app.create_user("ru@example.com", PASSWORD, false).await;
+    app.sign_in("ru@example.com", PASSWORD).await;
+    // The row is read, and kept for a second.
+    app.get(&paths::Account.to_string())
+        .await
+        .assert_status_ok();
+
+    disable_elsewhere(&app, user).await;
+
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    app.get(&paths::Account.to_string())
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
