@@ -9,19 +9,23 @@
 //! forever (`immutable`) because new content gets a new URL. Views link with [`url`], which
 //! returns the hashed URL.
 
-use std::sync::LazyLock;
+use std::{borrow::Cow, collections::HashMap, sync::LazyLock};
 
 use axum::Router;
-use memory_serve::{CacheControl, Manifest, MemoryServe};
+use memory_serve::{CacheControl, MemoryServe};
 
 use crate::paths::STATIC_PREFIX;
 
-/// The files' router and the hashed URL of each file, built once: memory-serve keeps the files in
-/// memory for the life of the process.
-static FILES: LazyLock<(Router, Manifest)> = LazyLock::new(|| {
+/// The files' router and the URL to link each file with, built once: memory-serve keeps the files
+/// in memory for the life of the process, and every page links the same few.
+static FILES: LazyLock<(Router, HashMap<&'static str, String>)> = LazyLock::new(|| {
     let files = files();
-    let manifest = files.manifest();
-    (files.into_router(), manifest)
+    let urls = files
+        .manifest()
+        .iter()
+        .map(|(file, hashed)| (file, format!("{STATIC_PREFIX}{hashed}")))
+        .collect();
+    (files.into_router(), urls)
 });
 
 fn files() -> MemoryServe {
@@ -45,15 +49,15 @@ pub fn router() -> Router {
 ///
 /// An unknown file keeps its plain URL, which answers 404 (and the log says so) rather than
 /// breaking the page.
-pub fn url(file: &str) -> String {
+pub fn url(file: &str) -> Cow<'static, str> {
     match FILES.1.get(file) {
-        Some(hashed) => format!("{STATIC_PREFIX}{hashed}"),
+        Some(url) => Cow::Borrowed(url),
         None => {
             tracing::warn!(
                 file,
                 "no such static file: run `just assets` to build the CSS and JavaScript"
             );
-            format!("{STATIC_PREFIX}{file}")
+            Cow::Owned(format!("{STATIC_PREFIX}{file}"))
         }
     }
 }

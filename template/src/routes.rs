@@ -125,11 +125,11 @@ pub fn router_with(state: AppState, extra_pages: Routes<AppState>) -> Router {
         // the flash messages (which the user's layer sees saved, to keep the session's lifetime).
         .layer(MessagesManagerLayer)
         .layer(from_fn_with_state(
-            crate::auth::session::Accounts {
+            Arc::new(crate::auth::session::Accounts {
                 db: state.db.clone(),
                 users: state.users.clone(),
                 remember_for: time::Duration::days(config.auth.remember_days),
-            },
+            }),
             crate::auth::session::load_current_user,
         ))
 {%- else %}

@@ -219,8 +219,9 @@ pub async fn refresh_fingerprint(session: &Session, user: &user::Model) -> Resul
 }
 
 /// What [`load_current_user`] needs: the database, the rows of recent users, and how long
-/// "remember me" keeps a session.
-#[derive(Debug, Clone)]
+/// "remember me" keeps a session. Shared behind an `Arc`: the middleware gets its state anew for
+/// every request.
+#[derive(Debug)]
 pub struct Accounts {
     pub db: DatabaseConnection,
     pub users: RecentUsers,
@@ -233,7 +234,7 @@ pub struct Accounts {
 /// After the handler, a session about to be saved gets its lifetime again: tower-sessions gives
 /// each request's session the layer's default, which its cookie would otherwise carry.
 pub async fn load_current_user(
-    State(accounts): State<Accounts>,
+    State(accounts): State<Arc<Accounts>>,
     session: Session,
     mut request: Request,
     next: Next,
