@@ -13,10 +13,13 @@ pub mod components;
 pub mod layout;
 pub mod pages;
 
+use std::sync::LazyLock;
+
 use leptos::{
     prelude::{IntoView, Owner, RenderHtml},
     tachys::view::Position,
 };
+use memchr::memmem::Finder;
 
 /// Room for a whole page from the start: growing the buffer as leptos writes costs more than
 /// writing (leptos's own estimate is a fraction of a real page).
@@ -42,20 +45,22 @@ pub fn render(view: impl IntoView + 'static) -> String {
 /// visitor wrote: leptos escapes every `<` of their text (in `<textarea>` too, see
 /// [`components::form::TextBox`]).
 fn without_hydration_markers(html: String) -> String {
-    const MARKER: &[u8] = b"<!>";
-    let finder = memchr::memmem::Finder::new(MARKER);
+    const MARKER_LEN: usize = b"<!>".len();
+    static MARKER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<!>"));
+    // Most fragments have none: hand them back untouched.
+    let Some(first) = MARKER.find(html.as_bytes()) else {
+        return html;
+    };
     let mut bytes = html.into_bytes();
     // Shift what lies between markers to the left, in place: one pass, no second buffer.
-    let (mut kept, mut read) = (0, 0);
-    while let Some(found) = finder.find(&bytes[read..]).map(|at| read + at) {
+    let (mut kept, mut read) = (first, first + MARKER_LEN);
+    while let Some(found) = MARKER.find(&bytes[read..]).map(|at| read + at) {
         bytes.copy_within(read..found, kept);
         kept += found - read;
-        read = found + MARKER.len();
+        read = found + MARKER_LEN;
     }
-    if read > 0 {
-        bytes.copy_within(read.., kept);
-        bytes.truncate(kept + bytes.len() - read);
-    }
+    bytes.copy_within(read.., kept);
+    bytes.truncate(kept + bytes.len() - read);
     // Taking whole ASCII sequences out of UTF-8 leaves UTF-8.
     String::from_utf8(bytes)
         .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
