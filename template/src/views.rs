@@ -45,19 +45,19 @@ pub fn render(view: impl IntoView + 'static) -> String {
 /// visitor wrote: leptos escapes every `<` of their text (in `<textarea>` too, see
 /// [`components::form::TextBox`]).
 fn without_hydration_markers(html: String) -> String {
-    const MARKER_LEN: usize = b"<!>".len();
-    static MARKER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<!>"));
+    const MARKER: &[u8] = b"<!>";
+    static FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(MARKER));
     // Most fragments have none: hand them back untouched.
-    let Some(first) = MARKER.find(html.as_bytes()) else {
+    let Some(first) = FINDER.find(html.as_bytes()) else {
         return html;
     };
     let mut bytes = html.into_bytes();
     // Shift what lies between markers to the left, in place: one pass, no second buffer.
-    let (mut kept, mut read) = (first, first + MARKER_LEN);
-    while let Some(found) = MARKER.find(&bytes[read..]).map(|at| read + at) {
+    let (mut kept, mut read) = (first, first + MARKER.len());
+    while let Some(found) = FINDER.find(&bytes[read..]).map(|at| read + at) {
         bytes.copy_within(read..found, kept);
         kept += found - read;
-        read = found + MARKER_LEN;
+        read = found + MARKER.len();
     }
     bytes.copy_within(read.., kept);
     bytes.truncate(kept + bytes.len() - read);
