@@ -17,7 +17,12 @@
 //!   file upload) carries the token in its action's query string, [`with_token`], as its body is
 //!   not read ahead of the handler;
 //! - a new session id (signing in, signing out) comes with a new token, so a token seen before
-//!   is worthless after.
+//!   is worthless after;
+//! - a page never shows the token itself, only the token masked with random bytes drawn for that
+//!   page ([`CsrfToken`] is `mask ‖ token ⊕ mask`), which [`protect`] takes off before comparing.
+//!   Pages are compressed, and a compressed page that shows a secret beside text an attacker
+//!   chose (a search, a form sent back with its errors) gives the secret away a character at a
+//!   time through the response's size (BREACH); a token that is different on every page does not.
 
 use std::{
     collections::HashSet,
@@ -34,6 +39,7 @@ use axum::{
     middleware::Next,
     response::Response,
 };
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use subtle::ConstantTimeEq as _;
 use tower_cookies::{
     Cookie, Cookies,
@@ -47,6 +53,11 @@ use crate::{config::Config, error::AppError};
 pub const FIELD: &str = "csrf_token";
 /// The request header carrying the token (htmx requests).
 pub const HEADER: &str = "x-csrf-token";
+/// The token's length in bytes (its cookie holds them in URL-safe base64).
+const TOKEN_BYTES: usize = 32;
+
+/// A visitor's token, as drawn and kept in their cookie.
+type Token = [u8; TOKEN_BYTES];
 
 /// The token's cookie: its name and attributes, and the key that signs it.
 #[derive(Clone)]
@@ -79,17 +90,15 @@ impl CsrfCookie {
     }
 
     /// The visitor's token, if their cookie holds one signed with our key.
-    fn token(&self, cookies: &Cookies) -> Option<String> {
-        cookies
-            .signed(&self.key)
-            .get(self.name())
-            .map(|cookie| cookie.value().to_owned())
+    fn token(&self, cookies: &Cookies) -> Option<Token> {
+        let cookie = cookies.signed(&self.key).get(self.name())?;
+        URL_SAFE_NO_PAD.decode(cookie.value()).ok()?.try_into().ok()
     }
 
     /// Draws a new token and sets it as the visitor's cookie (for the browser's session).
-    fn issue(&self, cookies: &Cookies) -> Result<String, AppError> {
-        let token = crate::random::token::<32>()?;
-        let cookie = Cookie::build((self.name(), token.clone()))
+    fn issue(&self, cookies: &Cookies) -> Result<Token, AppError> {
+        let token = crate::random::bytes::<TOKEN_BYTES>()?;
+        let cookie = Cookie::build((self.name(), URL_SAFE_NO_PAD.encode(token)))
             .path("/")
             .http_only(true)
             .same_site(SameSite::Lax)
@@ -169,7 +178,8 @@ impl TokenShown {
     }
 }
 
-/// The visitor's CSRF token, to render in forms.
+/// The visitor's CSRF token as a page shows it, masked (see the module's documentation): to
+/// render in forms.
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
 
@@ -183,7 +193,7 @@ impl CsrfToken {
             None => found.cookie.issue(&found.cookies),
         };
         found.shown.mark();
-        Some(token.map(Self))
+        Some(token.and_then(|token| Self::masking(&token)))
     }
 
     /// The visitor's token if they have one already; unlike [`CsrfToken::of`], never sets a
@@ -191,9 +201,37 @@ impl CsrfToken {
     pub fn existing(parts: &Parts) -> Option<Self> {
         let found = parts.extensions.get::<TokenCookies>()?;
         let token = found.cookie.token(&found.cookies)?;
+        let shown = Self::masking(&token).ok()?;
         found.shown.mark();
-        Some(Self(token))
+        Some(shown)
     }
+
+    /// `token` masked with random bytes drawn for this page: `mask ‖ token ⊕ mask`.
+    fn masking(token: &Token) -> Result<Self, AppError> {
+        let mask = crate::random::bytes::<TOKEN_BYTES>()?;
+        let mut shown = [0_u8; 2 * TOKEN_BYTES];
+        let (mask_part, masked_part) = shown.split_at_mut(TOKEN_BYTES);
+        mask_part.copy_from_slice(&mask);
+        for ((masked, byte), mask) in masked_part.iter_mut().zip(token).zip(&mask) {
+            *masked = byte ^ mask;
+        }
+        Ok(Self(URL_SAFE_NO_PAD.encode(shown)))
+    }
+}
+
+/// The token that a page showed (see [`CsrfToken::masking`]), its mask taken off; `None` for
+/// anything else.
+fn unmasked(shown: &str) -> Option<Token> {
+    let shown = URL_SAFE_NO_PAD.decode(shown).ok()?;
+    if shown.len() != 2 * TOKEN_BYTES {
+        return None;
+    }
+    let (mask, masked) = shown.split_at(TOKEN_BYTES);
+    let mut token = [0_u8; TOKEN_BYTES];
+    for ((byte, masked), mask) in token.iter_mut().zip(masked).zip(mask) {
+        *byte = masked ^ mask;
+    }
+    Some(token)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
@@ -236,8 +274,8 @@ pub async fn protect(
         let expected = cookie.token(&cookies);
         let (checked, sent) = sent_token(request).await?;
         request = checked;
-        let valid = match (expected, sent) {
-            (Some(expected), Some(sent)) => bool::from(expected.as_bytes().ct_eq(sent.as_bytes())),
+        let valid = match (expected, sent.as_deref().and_then(unmasked)) {
+            (Some(expected), Some(sent)) => bool::from(expected.ct_eq(&sent)),
             _ => false,
         };
         if !valid {
@@ -321,4 +359,24 @@ fn is_length_limit_error(error: &axum::Error) -> bool {
         source = error.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_masked_token_reads_differently_each_time_and_unmasks_to_itself() {
+        let token = crate::random::bytes::<TOKEN_BYTES>().unwrap();
+        let first = CsrfToken::masking(&token).unwrap().0;
+        let second = CsrfToken::masking(&token).unwrap().0;
+
+        assert_ne!(first, second);
+        assert_eq!(unmasked(&first), Some(token));
+        assert_eq!(unmasked(&second), Some(token));
+        // The token as its cookie holds it, a masked one cut short, and text that is not base64.
+        assert_eq!(unmasked(&URL_SAFE_NO_PAD.encode(token)), None);
+        assert_eq!(unmasked(&first[..first.len() - 4]), None);
+        assert_eq!(unmasked("not a token!"), None);
+    }
 }

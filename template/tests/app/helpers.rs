@@ -30,7 +30,7 @@ use tempfile::TempDir;
 use crate::app::{
     app::{AppState, Services},
     config::{Config, Environment, LogConfig, LogFormat, MailTransport},
-    csrf::CsrfToken,
+    csrf::{self, CsrfToken},
     db::{self, Backend},
     page::Page,
     routes::{self, Routes},
@@ -93,7 +93,7 @@ impl TestApp {
 
         let services = Services::start(config).await.expect("the app starts");
         let state = services.state();
-        let extra_pages = extra_pages.get(csrf_form_page);
+        let extra_pages = extra_pages.get(csrf_form_page).post(csrf_form_sent);
         let server = TestServer::builder()
             .save_cookies()
             .mock_transport()
@@ -208,13 +208,24 @@ impl TestApp {
     pub async fn form_token(&self, path: impl Display) -> String {
         let page = self.get(path).await;
         let document = html(&page);
-        // Every form of the page carries the same token.
+        // Any form's will do: each shows the visitor's one token, masked anew.
         select(&document, "input[name=csrf_token]")
             .first()
             .expect("a form with a CSRF token")
             .attr("value")
             .expect("a value")
             .to_owned()
+    }
+
+    /// Whether the app takes `token` as this visitor's: a POST to the test form page carrying
+    /// it, as htmx sends it.
+    pub async fn accepts_token(&self, token: &str) -> bool {
+        let sent = self
+            .server
+            .post(&CsrfFormPage.to_string())
+            .add_header(csrf::HEADER, token)
+            .await;
+        sent.status_code() == axum::http::StatusCode::OK
     }
 
     /// Posts a URL-encoded form to `action`, with the CSRF token of the form page `form_page`.
@@ -319,6 +330,11 @@ async fn csrf_form_page(_: CsrfFormPage, CsrfToken(token): CsrfToken, page: Page
         "A form",
         view! { <form method="post"><CsrfField token /></form> },
     )
+}
+
+/// The test form's action: reached only with the visitor's token (see [`TestApp::accepts_token`]).
+async fn csrf_form_sent(_: CsrfFormPage) -> &'static str {
+    "accepted"
 }
 
 /// Makes `config` what `just dev` runs: the development environment, whose mail goes to an
@@ -427,6 +443,22 @@ impl Drop for TestDatabase {
 /// Parses a response body as an HTML document.
 pub fn html(response: &TestResponse) -> Html {
     Html::parse_document(&response.text())
+}
+
+/// Every CSRF token a page shows: in its forms, and the one it hands to htmx.
+pub fn shown_tokens(response: &TestResponse) -> Vec<String> {
+    let document = html(response);
+    let in_forms = select(&document, "input[name=csrf_token]")
+        .into_iter()
+        .filter_map(|input| input.attr("value").map(str::to_owned));
+    let for_htmx = select(&document, "body[data-hx-headers]")
+        .into_iter()
+        .filter_map(|body| {
+            let headers: serde_json::Value =
+                serde_json::from_str(body.attr("data-hx-headers")?).ok()?;
+            headers[csrf::HEADER].as_str().map(str::to_owned)
+        });
+    in_forms.chain(for_htmx).collect()
 }
 
 /// Parses a response body as an HTML fragment.

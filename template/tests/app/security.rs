@@ -12,7 +12,7 @@ use crate::{
         routes::Routes,
         session::{entity::Entity as Sessions, signing_key},
     },
-    helpers::{CsrfFormPage, TestApp, html, test_config, text_of},
+    helpers::{CsrfFormPage, TestApp, html, select, test_config, text_of},
 };
 
 #[tokio::test]
@@ -180,6 +180,41 @@ async fn a_token_is_accepted_only_with_its_own_signed_cookie() {
         .assert_status_forbidden();
     // The victim's own token, with their cookie.
     post(victims_token, None).await.assert_status_ok();
+}
+
+#[tokio::test]
+async fn pages_show_the_token_masked_anew_and_never_as_its_cookie_holds_it() {
+    // A compressed page that shows a secret the same way every time gives it away through the
+    // responses' sizes (BREACH); masked, the visitor's one token reads differently on each page.
+    let app = TestApp::spawn_with_routes(Routes::new().post(submit)).await;
+    let first = app.get(CsrfFormPage).await;
+    let second = app.get(CsrfFormPage).await;
+    let shown = |page: &axum_test::TestResponse| {
+        select(&html(page), "input[name=csrf_token]")[0]
+            .attr("value")
+            .expect("a value")
+            .to_owned()
+    };
+    let (first_token, second_token) = (shown(&first), shown(&second));
+    // The cookie holds its signature, then the token: 32 bytes in 43 characters of base64.
+    let cookie = first.cookie("csrf");
+    let kept = &cookie.value()[cookie.value().len() - 43..];
+
+    assert_ne!(first_token, second_token);
+    for page in [&first, &second] {
+        assert!(
+            !page.text().contains(kept),
+            "the token as the cookie holds it"
+        );
+    }
+    for token in [&first_token, &second_token] {
+        app.post_with_token(Submit, token, &[])
+            .await
+            .assert_status_ok();
+    }
+    app.post_with_token(Submit, kept, &[])
+        .await
+        .assert_status_forbidden();
 }
 
 #[tokio::test]
