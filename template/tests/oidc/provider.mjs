@@ -17,7 +17,7 @@
 // lists only from the second time it is read, as after a rotation: a client that read the keys
 // before must read them again.
 
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 
 import Provider from 'oidc-provider';
@@ -28,9 +28,18 @@ if (!redirectUri) {
   process.exit(2);
 }
 
+// The new key comes out of the generation as PEM and is read back before it is exported as a
+// JWK. Exporting the generated key object itself can deadlock Node.js 20: when the garbage
+// collector frees the finished generation job during the export, the job's destructor waits for
+// the key's lock, which the export holds (seen in CI, with two keys made at start).
 function signingKey() {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const jwk = createPrivateKey(privateKey).export({ format: 'jwk' });
+  return { ...jwk, kid: randomUUID(), alg: 'RS256', use: 'sig' };
 }
 
 function publicPart({ kty, n, e, kid, alg, use }) {
