@@ -76,16 +76,16 @@ pub fn start_provider(redirect_uri: &str, keys: Keys) -> Provider {
         .spawn()
         .expect("node runs (Node.js is needed for the tests, as for the assets)");
     let mut stdout = BufReader::new(process.stdout.take().expect("its output"));
-    let (first_line, issuer) = mpsc::channel();
+    let (send_first_line, first_line) = mpsc::channel();
     std::thread::spawn(move || {
         let mut issuer = String::new();
         let read = stdout.read_line(&mut issuer).map(|_| issuer);
-        let _ = first_line.send(read);
+        let _ = send_first_line.send(read);
         // Whatever it prints later is read and dropped: a closed pipe would stop it.
         std::io::copy(&mut stdout, &mut std::io::sink())
     });
     // A provider stuck starting fails its tests instead of holding up the whole run.
-    let Ok(Ok(issuer)) = issuer.recv_timeout(Duration::from_secs(60)) else {
+    let Ok(Ok(issuer)) = first_line.recv_timeout(Duration::from_secs(60)) else {
         let _ = process.kill();
         panic!("the provider did not say where it listens within a minute");
     };
