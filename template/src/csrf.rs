@@ -209,12 +209,7 @@ impl CsrfToken {
     /// `token` masked with random bytes drawn for this page: `mask ‖ token ⊕ mask`.
     fn masking(token: &Token) -> Result<Self, AppError> {
         let mask = crate::random::bytes::<TOKEN_BYTES>()?;
-        let mut shown = [0_u8; 2 * TOKEN_BYTES];
-        let (mask_part, masked_part) = shown.split_at_mut(TOKEN_BYTES);
-        mask_part.copy_from_slice(&mask);
-        for ((masked, byte), mask) in masked_part.iter_mut().zip(token).zip(&mask) {
-            *masked = byte ^ mask;
-        }
+        let shown = [mask, xor(token, &mask)].concat();
         Ok(Self(URL_SAFE_NO_PAD.encode(shown)))
     }
 }
@@ -223,15 +218,13 @@ impl CsrfToken {
 /// anything else.
 fn unmasked(shown: &str) -> Option<Token> {
     let shown = URL_SAFE_NO_PAD.decode(shown).ok()?;
-    if shown.len() != 2 * TOKEN_BYTES {
-        return None;
-    }
-    let (mask, masked) = shown.split_at(TOKEN_BYTES);
-    let mut token = [0_u8; TOKEN_BYTES];
-    for ((byte, masked), mask) in token.iter_mut().zip(masked).zip(mask) {
-        *byte = masked ^ mask;
-    }
-    Some(token)
+    let (mask, masked) = shown.split_at_checked(TOKEN_BYTES)?;
+    Some(xor(masked.try_into().ok()?, mask.try_into().ok()?))
+}
+
+/// `a ⊕ b`, byte by byte: masking and unmasking are the same operation.
+fn xor(a: &Token, b: &Token) -> Token {
+    std::array::from_fn(|i| a[i] ^ b[i])
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
